@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One module a job; see docs/ARCHITECTURE.md for who may import whom.
+let package = Package(
+    name: "curtail",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "curtail", targets: ["Curtail"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, linked from the system (Debian: libpq-dev, libssl-dev).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Infrastructure, ours by design: HTTP/1.1 over POSIX sockets + Dispatch, and libpq.
+        .target(
+            name: "HTTP",
+            dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // Pure domain logic: no sockets, no SQL.
+        .target(name: "OpenADR"),
+        .target(name: "Planner", dependencies: ["OpenADR"]),
+
+        // The vehicle makers' clouds, simulated (Tesla Fleet API + Smartcar v2.0 facades).
+        .target(
+            name: "Simulator",
+            dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // HTTP handlers and the process wiring.
+        .target(
+            name: "API",
+            dependencies: [
+                "HTTP", "Postgres", "OpenADR",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "Curtail",
+            dependencies: [
+                "API", "HTTP", "Postgres", "Simulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "OpenADRTests", dependencies: ["OpenADR"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "HTTP"]),
+    ]
+)

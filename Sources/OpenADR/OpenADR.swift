@@ -1,0 +1,1 @@
+// OpenADR module
