@@ -2,5 +2,8 @@ import ArgumentParser
 
 @main
 struct Curtail: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Demand response for EV charging.")
+    static let configuration = CommandConfiguration(
+        abstract: "Demand response for EV charging: OpenADR 3 events in, vehicle charging commands out.",
+        subcommands: [Serve.self]
+    )
 }
