@@ -127,16 +127,18 @@ actor HTTPServerConnection {
             return
         }
         do {
+            if let request = try decoder.next() {
+                handle(request)
+                return
+            }
+            enter(decoder.isMidRequest ? (decoder.isReadingBody ? .readingBody : .readingHead) : .idle)
+            if phase == .idle && draining {
+                close()
+                return
+            }
             if decoder.takeContinueRequest() {
                 outbound.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8)
                 flush()
-                guard phase != .closed else { return }
-            }
-            if let request = try decoder.next() {
-                handle(request)
-            } else {
-                enter(decoder.isMidRequest ? (decoder.isReadingBody ? .readingBody : .readingHead) : .idle)
-                if phase == .idle && draining { close() }
             }
         } catch {
             // The framing is unknown from here on: answer, then close (RFC 9112 §9.6).
