@@ -92,3 +92,11 @@ extension HTTPResponse {
         return .problem(Problem(status: .internalServerError, detail: "The server failed to handle the request."))
     }
 }
+
+/// An error whose `description` is written to hold no secret (no token, SQL parameter or request body),
+/// so it may appear in logs. Errors without this mark are logged by type only.
+public protocol SafeToLogError: Error, CustomStringConvertible {}
+
+extension SocketError: SafeToLogError {}
+extension TLSError: SafeToLogError {}
+extension HTTPParseError: SafeToLogError {}

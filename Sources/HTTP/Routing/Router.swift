@@ -129,9 +129,9 @@ public struct RouterResponder: HTTPResponder {
     static func render(_ error: any Error, context: RequestContext) -> HTTPResponse {
         if !(error is any HTTPResponseError) {
             // The body says nothing; the log line, keyed by request id, says what happened. Only errors that chose
-            // their own description (ours are written to be safe to print) are described; for any other, the
+            // to be (``SafeToLogError``) are described; for any other, the
             // reflected fields could hold a token, so only the type is logged.
-            let description = (error as? any CustomStringConvertible)?.description ?? "(not described)"
+            let description = (error as? any SafeToLogError)?.description ?? "(not described)"
             context.logger.error(
                 "unhandled error in handler",
                 metadata: ["error_type": "\(String(reflecting: type(of: error)))", "error": "\(description)"])
