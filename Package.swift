@@ -27,6 +27,9 @@ let package = Package(
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
 
+        // Counters, gauges and histograms rendered as Prometheus text; shared by every layer.
+        .target(name: "Observability"),
+
         // Pure domain logic: no sockets, no SQL.
         .target(name: "OpenADR"),
         .target(name: "Planner", dependencies: ["OpenADR"]),
@@ -41,7 +44,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "HTTP", "Postgres", "OpenADR",
+                "HTTP", "Postgres", "OpenADR", "Observability",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -55,6 +58,7 @@ let package = Package(
         ),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "APITests", dependencies: ["API", "HTTP", "Postgres", "Observability"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "OpenADRTests", dependencies: ["OpenADR"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
