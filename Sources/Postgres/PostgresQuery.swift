@@ -45,6 +45,12 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
             sql.append("$\(binds.count)")
         }
 
+        /// Binds `value` (SQL NULL when nil) as the next parameter and writes its `$n` placeholder.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            binds.append(value)
+            sql.append("$\(binds.count)")
+        }
+
         /// Writes `name` as a double-quoted identifier (`"my ""odd"" table"`); safe for any input.
         public mutating func appendInterpolation(identifier name: String) {
             sql.append(PostgresQuery.quoteIdentifier(name))
