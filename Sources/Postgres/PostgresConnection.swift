@@ -78,11 +78,17 @@ public actor PostgresConnection {
     /// and EOF of a terminated backend), libpq reads it and updates its status. Returns ``isIdle`` afterwards.
     public func checkAlive() -> Bool {
         guard let pointer = handle?.pointer else { return false }
-        var fds = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
-        if poll(&fds, 1, 0) > 0 {
+        // A terminated backend sends a FATAL ErrorResponse and then closes: the first read returns the message
+        // (libpq treats it as a notice while idle), a later one sees EOF and marks the connection bad. Read until
+        // the socket has nothing more, a bounded number of times.
+        for _ in 0..<8 {
+            var fds = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
+            guard poll(&fds, 1, 0) > 0 else { break }
             if PQconsumeInput(pointer) == 0 { return false }
+            _ = PQisBusy(pointer)  // parses what was read
             // Drop anything the server pushed while idle (notifications are not expected on pool connections).
             while let notification = PQnotifies(pointer) { PQfreemem(notification) }
+            if PQstatus(pointer) != CONNECTION_OK { return false }
         }
         return isIdle
     }

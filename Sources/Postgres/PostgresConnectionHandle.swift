@@ -52,6 +52,9 @@ final class PostgresConnectionHandle: @unchecked Sendable {
             PQfinish(conn)
             throw PostgresError(code: .connectionFailed, message: message)
         }
+        // libpq prints NOTICE/WARNING messages to stderr by default ("relation ... already exists, skipping").
+        // They are advisory and may quote values, so they are dropped rather than written unstructured.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
         return PostgresConnectionHandle(conn)
     }
 }
