@@ -122,6 +122,11 @@ public struct Migrator: Sendable {
         try await pendingMigrations().isEmpty
     }
 
+    /// Convenience for a readiness probe: `Migrator(directory:pool:schema:).isUpToDate()`.
+    public static func isUpToDate(directory: String, pool: PostgresPool, schema: String? = nil) async throws -> Bool {
+        try await Migrator(directory: directory, pool: pool, schema: schema).isUpToDate()
+    }
+
     // MARK: - Internals
 
     /// The advisory lock key: one per schema, so runners for different schemas do not wait for each other.

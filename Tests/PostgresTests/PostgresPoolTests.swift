@@ -85,6 +85,31 @@ import Testing
         await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in } }
     }
 
+    @Test func blockingQueries_DoNotStallCooperativePool() async throws {
+        // Four 0.4 s queries on four connections overlap (each blocks its own queue's thread, not one of the
+        // two cooperative threads), and a plain async task keeps running meanwhile.
+        let pool = try TestDatabase.pool(maxConnections: 4)
+        let start = ContinuousClock.now
+        let ticker = Task {
+            var ticks = 0
+            while ContinuousClock.now - start < .milliseconds(400) {
+                try await Task.sleep(for: .milliseconds(10))
+                ticks += 1
+            }
+            return ticks
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await pool.execute("SELECT pg_sleep(0.4)") }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .milliseconds(1200))
+        #expect(try await ticker.value > 10)
+        await pool.close()
+    }
+
     @Test func pool_HandsFreedConnection_ToWaiter() async throws {
         let pool = try TestDatabase.pool(maxConnections: 1, acquireTimeout: .seconds(10))
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
