@@ -9,7 +9,8 @@ public struct PostgresConfiguration: Sendable {
     /// Reported to the server as `application_name` (visible in `pg_stat_activity`). Defaults to `"curtail"`.
     public var applicationName: String
 
-    public init(connectionString: String, connectTimeout: Duration = .seconds(10), applicationName: String = "curtail") {
+    public init(connectionString: String, connectTimeout: Duration = .seconds(10), applicationName: String = "curtail")
+    {
         self.connectionString = connectionString
         self.connectTimeout = connectTimeout
         self.applicationName = applicationName

@@ -10,7 +10,9 @@ extension PostgresPool {
         /// ``PostgresConfiguration/connectTimeout``.
         public var acquireTimeout: Duration
 
-        public init(connection: PostgresConfiguration, maxConnections: Int = 10, acquireTimeout: Duration = .seconds(10)) {
+        public init(
+            connection: PostgresConfiguration, maxConnections: Int = 10, acquireTimeout: Duration = .seconds(10)
+        ) {
             self.connection = connection
             self.maxConnections = maxConnections
             self.acquireTimeout = acquireTimeout

@@ -180,7 +180,8 @@ public final class PostgresPool: Sendable {
             switch try await lease() {
             case .idle(let connection):
                 if await connection.checkAlive() { return connection }
-                logger.info("postgres discarding broken idle connection", metadata: ["backend_pid": "\(connection.backendPID)"])
+                logger.info(
+                    "postgres discarding broken idle connection", metadata: ["backend_pid": "\(connection.backendPID)"])
                 await connection.close()
                 freeSlot()
             case .create:
@@ -259,7 +260,8 @@ public final class PostgresPool: Sendable {
 
     private func release(_ connection: PostgresConnection) async {
         guard await connection.isIdle else {
-            logger.info("postgres discarding unusable connection", metadata: ["backend_pid": "\(connection.backendPID)"])
+            logger.info(
+                "postgres discarding unusable connection", metadata: ["backend_pid": "\(connection.backendPID)"])
             await connection.close()
             freeSlot()
             return

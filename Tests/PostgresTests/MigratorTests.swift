@@ -16,11 +16,12 @@ import Testing
     let files = [
         "0001_create_vehicles.sql": "CREATE TABLE vehicles (id int PRIMARY KEY, vin text);\n",
         "0002_add_log.sql": """
-            CREATE TABLE log (n serial PRIMARY KEY, version int);
-            INSERT INTO log (version) VALUES (2);
-            ALTER TABLE vehicles ADD COLUMN soc double precision;
-            """,
-        "0010_seed.sql": "INSERT INTO vehicles (id, vin, soc) VALUES (1, 'a', 0.5); INSERT INTO log (version) VALUES (10);",
+        CREATE TABLE log (n serial PRIMARY KEY, version int);
+        INSERT INTO log (version) VALUES (2);
+        ALTER TABLE vehicles ADD COLUMN soc double precision;
+        """,
+        "0010_seed.sql":
+            "INSERT INTO vehicles (id, vin, soc) VALUES (1, 'a', 0.5); INSERT INTO log (version) VALUES (10);",
         "README.md": "not a migration",
     ]
 
@@ -39,7 +40,8 @@ import Testing
             let rows = try await pool.query(
                 "SELECT version, name, checksum FROM \(identifier: schema).schema_migrations ORDER BY version")
             #expect(try rows.map { try $0.decode(Int.self, column: "version") } == [1, 2, 10])
-            #expect(try rows.map { try $0.decode(String.self, column: "name") } == ["create_vehicles", "add_log", "seed"])
+            #expect(
+                try rows.map { try $0.decode(String.self, column: "name") } == ["create_vehicles", "add_log", "seed"])
             #expect(try rows.allSatisfy { try $0.decode(String.self, column: "checksum").hasPrefix("fnv1a64:") })
             let log = try await pool.query("SELECT version FROM \(identifier: schema).log ORDER BY n")
             #expect(try log.map { try $0.decode(Int.self, column: "version") } == [2, 10])

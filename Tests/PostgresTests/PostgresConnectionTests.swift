@@ -109,7 +109,8 @@ import Testing
 
     @Test func connect_FailsWithConnectionFailed_WhenServerUnreachable() async throws {
         let config = PostgresConfiguration(
-            connectionString: "postgresql://postgres@/postgres?host=/nonexistent-curtail-dir", connectTimeout: .seconds(2))
+            connectionString: "postgresql://postgres@/postgres?host=/nonexistent-curtail-dir",
+            connectTimeout: .seconds(2))
         let error = try await #require(throws: PostgresError.self) {
             try await PostgresConnection.connect(configuration: config)
         }

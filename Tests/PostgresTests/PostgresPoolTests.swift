@@ -110,6 +110,29 @@ import Testing
         await pool.close()
     }
 
+    @Test func pool_WaiterThrowsCancellationError_WhenCancelled() async throws {
+        let pool = try TestDatabase.pool(maxConnections: 1, acquireTimeout: .seconds(30))
+        let (holdStream, hold) = AsyncStream.makeStream(of: Void.self)
+        let (leasedStream, leased) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await pool.withConnection { _ in
+                leased.yield()
+                for await _ in holdStream {}
+            }
+        }
+        for await _ in leasedStream { break }
+        let waiter = Task { try await pool.withConnection { _ in } }
+        try await Task.sleep(for: .milliseconds(50))
+        let start = ContinuousClock.now
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(ContinuousClock.now - start < .seconds(5))
+        hold.finish()
+        try await holder.value
+        #expect(pool.openConnections == 1)
+        await pool.close()
+    }
+
     @Test func pool_HandsFreedConnection_ToWaiter() async throws {
         let pool = try TestDatabase.pool(maxConnections: 1, acquireTimeout: .seconds(10))
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
