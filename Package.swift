@@ -27,6 +27,9 @@ let package = Package(
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
 
+        // Hashing, AES-256-GCM and randomness over OpenSSL: how secrets are stored.
+        .target(name: "Secrets", dependencies: ["COpenSSL"]),
+
         // Counters, gauges and histograms rendered as Prometheus text; shared by every layer.
         .target(name: "Observability"),
 
@@ -44,7 +47,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "HTTP", "Postgres", "OpenADR", "Observability",
+                "HTTP", "Postgres", "OpenADR", "Observability", "Secrets",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -58,9 +61,10 @@ let package = Package(
         ),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
         .testTarget(name: "APITests", dependencies: ["API", "HTTP", "Postgres", "Observability"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
-        .testTarget(name: "OpenADRTests", dependencies: ["OpenADR"]),
+        .testTarget(name: "OpenADRTests", dependencies: ["OpenADR"], exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "HTTP"]),
     ]

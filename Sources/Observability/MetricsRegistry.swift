@@ -21,9 +21,18 @@ public final class MetricsRegistry: Sendable {
             guard !all.isEmpty else { return "" }
             return "{" + all.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
         }
+        /// Label values escape backslash, double quote and newline (exposition format rules).
         private func escape(_ value: String) -> String {
-            value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
+            var out = ""
+            for character in value {
+                switch character {
+                case "\\": out += "\\\\"
+                case "\"": out += "\\\""
+                case "\n": out += "\\n"
+                default: out.append(character)
+                }
+            }
+            return out
         }
     }
 
