@@ -12,7 +12,9 @@ public struct ClientCredentialRequest: Sendable, Hashable, Codable, CustomString
     public var clientSecret: String?
     public var scope: String?
 
-    public init(grantType: String = "client_credentials", clientID: String?, clientSecret: String?, scope: String? = nil) {
+    public init(
+        grantType: String = "client_credentials", clientID: String?, clientSecret: String?, scope: String? = nil
+    ) {
         self.grantType = grantType
         self.clientID = clientID
         self.clientSecret = clientSecret

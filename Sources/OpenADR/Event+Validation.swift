@@ -29,7 +29,8 @@ extension Event {
     ///   - limits: size bounds; defaults to ``OpenADRLimits/default``.
     /// - Returns: the event with its resolved ``EventTimeline``.
     /// - Throws: ``OpenADRValidationError`` listing every issue found, in document order.
-    public func validated(now: Date, limits: OpenADRLimits = .default) throws(OpenADRValidationError) -> ValidatedEvent {
+    public func validated(now: Date, limits: OpenADRLimits = .default) throws(OpenADRValidationError) -> ValidatedEvent
+    {
         var c = IssueCollector(limits: limits)
         c.objectID(programID, at: "/programID")
         c.optionalText(eventName, max: 1024, at: "/eventName")
@@ -98,7 +99,9 @@ extension Event {
                         }
                     } else if c.issues.count == before {
                         notActedOn.append(
-                            .init(pointer: p, message: "payload type \(IssueCollector.quote(payload.type)) is kept but not acted on"))
+                            .init(
+                                pointer: p,
+                                message: "payload type \(IssueCollector.quote(payload.type)) is kept but not acted on"))
                     }
                     if c.issues.count != before { payloadsValid = false }
                     requests.append(ShedRequest(validatedPayload: payload, kWPerUnit: capacityKWPerUnit))
@@ -137,7 +140,10 @@ extension Event {
                 end = duration.isInfinite ? .distantFuture : start.addingTimeInterval(seconds)
                 if seconds == 0, !seenActionable.isEmpty {
                     let from = durationSource.map { "from \($0)" } ?? "defaulted to PT0S"
-                    c.add(here, "duration (\(from)) must be positive for \(seenActionable.map(\.rawValue).sorted().joined(separator: ", "))")
+                    c.add(
+                        here,
+                        "duration (\(from)) must be positive for \(seenActionable.map(\.rawValue).sorted().joined(separator: ", "))"
+                    )
                 }
             }
             previousEnd = end
@@ -156,7 +162,8 @@ extension Event {
         if timeline.hasEnded(at: now) {
             c.add(
                 "/intervals",
-                "every interval has ended (the last ended at \(DateTime(timeline.end))); an event wholly in the past is not accepted")
+                "every interval has ended (the last ended at \(DateTime(timeline.end))); an event wholly in the past is not accepted"
+            )
         }
         try c.finish()
         return ValidatedEvent(event: self, timeline: timeline, notActedOn: notActedOn)

@@ -53,7 +53,8 @@ public struct OpenADRValidationError: Error, Sendable, Hashable, CustomStringCon
         case .valueNotFound(_, let context):
             self.init(pointer: pointer(context.codingPath), message: "required value is null")
         case .typeMismatch(let type, let context):
-            self.init(pointer: pointer(context.codingPath), message: "expected \(OpenADRValidationError.jsonName(type))")
+            self.init(
+                pointer: pointer(context.codingPath), message: "expected \(OpenADRValidationError.jsonName(type))")
         case .dataCorrupted(let context):
             let message = context.codingPath.isEmpty ? "body is not valid JSON" : context.debugDescription
             self.init(pointer: pointer(context.codingPath), message: message)

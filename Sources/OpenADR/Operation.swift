@@ -2,7 +2,9 @@
 ///
 /// An open set: any string is a legal value (the spec allows private names), and the static constants name the
 /// values the spec defines. Encodes as the bare string.
-public struct Operation: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct Operation: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }

@@ -28,7 +28,9 @@ public enum PayloadDescriptor: Sendable, Hashable, Codable {
             isReport = keys.contains(.readingType) || keys.contains(.accuracy) || keys.contains(.confidence)
         default: isReport = false
         }
-        self = isReport ? .report(try ReportPayloadDescriptor(from: decoder)) : .event(try EventPayloadDescriptor(from: decoder))
+        self =
+            isReport
+            ? .report(try ReportPayloadDescriptor(from: decoder)) : .event(try EventPayloadDescriptor(from: decoder))
     }
 
     public func encode(to encoder: any Encoder) throws {

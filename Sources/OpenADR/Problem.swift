@@ -41,9 +41,10 @@ public struct Problem: Sendable, Hashable, Codable, Error {
     /// - Parameters:
     ///   - status: 400 for a malformed or missing field, 422 for a well-formed but unacceptable value; the caller
     ///     decides (``OpenADRValidationError`` does not).
-    public init(status: Int = 400, title: String = "Bad Request", validationError: OpenADRValidationError,
-        instance: String? = nil)
-    {
+    public init(
+        status: Int = 400, title: String = "Bad Request", validationError: OpenADRValidationError,
+        instance: String? = nil
+    ) {
         self.init(
             title: title, status: status, detail: validationError.description, instance: instance,
             errors: validationError.issues.map { FieldError(pointer: $0.pointer, detail: $0.message) })

@@ -26,9 +26,7 @@ extension Program {
             c.add("/principalSubdivision", "must be an ISO 3166-2 subdivision code such as CA")
         }
         if let timeZoneOffset, !(timeZoneOffset.timeInterval.map { abs($0) <= 86_400 } ?? false) {
-            do {
-                c.add("/timeZoneOffset", "must be a duration of at most 24 hours, without years or months, e.g. -PT8H")
-            }
+            c.add("/timeZoneOffset", "must be a duration of at most 24 hours, without years or months, e.g. -PT8H")
         }
         if let duration = intervalPeriod?.duration, duration.isNegative, !duration.isZero {
             c.add("/intervalPeriod/duration", "must not be negative")

@@ -26,7 +26,9 @@ extension Report {
                 if let confidence = d.confidence, !(0...100).contains(confidence) {
                     c.add("\(here)/confidence", "must be 0 to 100")
                 }
-                if let accuracy = d.accuracy, !accuracy.isFinite { c.add("\(here)/accuracy", "must be a finite number") }
+                if let accuracy = d.accuracy, !accuracy.isFinite {
+                    c.add("\(here)/accuracy", "must be a finite number")
+                }
             }
         }
         if c.bounded(resources.count, limits.maxResources, "resources", at: "/resources") {
@@ -45,7 +47,9 @@ extension Report {
                         firstIndexOfID[interval.id] = i
                     }
                     c.fixedNonNegativeDuration(interval.intervalPeriod?.duration, at: "\(ip)/intervalPeriod/duration")
-                    guard c.bounded(interval.payloads.count, limits.maxPayloadsPerInterval, "payloads", at: "\(ip)/payloads")
+                    guard
+                        c.bounded(
+                            interval.payloads.count, limits.maxPayloadsPerInterval, "payloads", at: "\(ip)/payloads")
                     else { continue }
                     for (j, payload) in interval.payloads.enumerated() {
                         c.opaquePayload(payload, at: "\(ip)/payloads/\(j)")

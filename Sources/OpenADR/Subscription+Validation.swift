@@ -25,7 +25,9 @@ extension Subscription {
                 var seenObjects: Set<ObjectType> = []
                 for (m, object) in op.objects.enumerated() {
                     if !ObjectType.defined.contains(object) {
-                        c.add("\(here)/objects/\(m)", "must be one of PROGRAM, EVENT, REPORT, SUBSCRIPTION, VEN, RESOURCE")
+                        c.add(
+                            "\(here)/objects/\(m)", "must be one of PROGRAM, EVENT, REPORT, SUBSCRIPTION, VEN, RESOURCE"
+                        )
                     } else if !seenObjects.insert(object).inserted {
                         c.add("\(here)/objects/\(m)", "\(object) is listed twice")
                     }

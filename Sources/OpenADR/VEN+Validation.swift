@@ -21,6 +21,7 @@ extension VEN {
 
 extension Resource {
     /// Validates a resource body: `/resourceName` 1–128 characters; `/attributes` and `/targets` well-formed.
+    /// `venID` is not checked: the VTN sets it from the path.
     /// - Returns: `self`, unchanged.
     /// - Throws: ``OpenADRValidationError`` listing every issue.
     public func validated(limits: OpenADRLimits = .default) throws(OpenADRValidationError) -> Resource {

@@ -13,11 +13,15 @@ import Testing
     }
 
     @Test func missingPayloads_IsReportedInsideTheInterval() {
-        #expect(decodeEventPointers(#"{"programID":"p","intervals":[{"id":0,"payloads":[]},{"id":1}]}"#) == ["/intervals/1/payloads"])
+        #expect(
+            decodeEventPointers(#"{"programID":"p","intervals":[{"id":0,"payloads":[]},{"id":1}]}"#) == [
+                "/intervals/1/payloads"
+            ])
     }
 
     @Test func malformedDuration_IsReportedAtItsPointer() {
-        let json = #"{"programID":"p","intervalPeriod":{"start":"2030-01-01T00:00:00Z","duration":"PT"},"intervals":[]}"#
+        let json =
+            #"{"programID":"p","intervalPeriod":{"start":"2030-01-01T00:00:00Z","duration":"PT"},"intervals":[]}"#
         #expect(decodeEventPointers(json) == ["/intervalPeriod/duration"])
     }
 

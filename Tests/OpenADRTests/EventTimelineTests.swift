@@ -8,8 +8,12 @@ import Testing
         // README §8: 00:00–00:30 (800 kW), 00:30–01:00 (650 kW), 01:00–02:00 (explicit period).
         let event = try Fixture.decode(Event.self, Fixture.capacityLimit)
         let timeline = try event.validated(now: beforeEvents).timeline
-        #expect(timeline.intervals.map(\.start) == ["2030-07-16T00:00:00Z", "2030-07-16T00:30:00Z", "2030-07-16T01:00:00Z"].map(date))
-        #expect(timeline.intervals.map(\.end) == ["2030-07-16T00:30:00Z", "2030-07-16T01:00:00Z", "2030-07-16T02:00:00Z"].map(date))
+        #expect(
+            timeline.intervals.map(\.start)
+                == ["2030-07-16T00:00:00Z", "2030-07-16T00:30:00Z", "2030-07-16T01:00:00Z"].map(date))
+        #expect(
+            timeline.intervals.map(\.end)
+                == ["2030-07-16T00:30:00Z", "2030-07-16T01:00:00Z", "2030-07-16T02:00:00Z"].map(date))
         #expect(timeline.intervals.map(\.id) == [0, 1, 2])
         #expect(timeline.start == date("2030-07-16T00:00:00Z"))
         #expect(timeline.end == date("2030-07-16T02:00:00Z"))
@@ -25,7 +29,8 @@ import Testing
 
     @Test func interval_AfterAnExplicitOne_FollowsItNotTheEventStart() throws {
         var event = Event.fixture(levels: [1, 2, 3])
-        event.intervals[1].intervalPeriod = IntervalPeriod(start: DateTime(date("2030-07-16T05:00:00Z")), duration: ISODuration("PT15M"))
+        event.intervals[1].intervalPeriod = IntervalPeriod(
+            start: DateTime(date("2030-07-16T05:00:00Z")), duration: ISODuration("PT15M"))
         let timeline = try event.validated(now: beforeEvents).timeline
         // Interval 2 inherits the event's PT1H duration but starts where interval 1 ended.
         #expect(timeline.intervals[2].start == date("2030-07-16T05:15:00Z"))
@@ -62,7 +67,8 @@ import Testing
 
     @Test func activeInterval_PrefersTheLaterStart_WhenIntervalsOverlap() throws {
         var event = Event.fixture()
-        event.intervals[1].intervalPeriod = IntervalPeriod(start: DateTime(date("2030-07-15T23:30:00Z")), duration: ISODuration("PT10M"))
+        event.intervals[1].intervalPeriod = IntervalPeriod(
+            start: DateTime(date("2030-07-15T23:30:00Z")), duration: ISODuration("PT10M"))
         let validated = try event.validated(now: beforeEvents)
         #expect(validated.activeInterval(at: date("2030-07-15T23:29:59Z"))?.id == 0)
         #expect(validated.activeInterval(at: date("2030-07-15T23:30:00Z"))?.id == 1)
@@ -77,7 +83,8 @@ import Testing
     }
 
     @Test func cancelUpdate_ReleasesTheSecondInterval() throws {
-        let validated = try Fixture.decode(Event.self, Fixture.cancelUpdate).validated(now: date("2030-07-15T23:41:09Z"))
+        let validated = try Fixture.decode(Event.self, Fixture.cancelUpdate).validated(
+            now: date("2030-07-15T23:41:09Z"))
         #expect(validated.activeInterval(at: date("2030-07-16T00:10:00Z"))?.requests == [.simple(level: 0)])
     }
 }

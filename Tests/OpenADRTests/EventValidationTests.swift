@@ -60,8 +60,10 @@ import Testing
     @Test func event_IsAccepted_WhenEveryIntervalHasItsOwnPeriod() throws {
         var event = Event.fixture()
         event.intervalPeriod = nil
-        event.intervals[0].intervalPeriod = IntervalPeriod(start: DateTime(date("2030-07-15T23:00:00Z")), duration: ISODuration("PT30M"))
-        event.intervals[1].intervalPeriod = IntervalPeriod(start: DateTime(date("2030-07-16T02:00:00Z")), duration: ISODuration("PT15M"))
+        event.intervals[0].intervalPeriod = IntervalPeriod(
+            start: DateTime(date("2030-07-15T23:00:00Z")), duration: ISODuration("PT30M"))
+        event.intervals[1].intervalPeriod = IntervalPeriod(
+            start: DateTime(date("2030-07-16T02:00:00Z")), duration: ISODuration("PT15M"))
         let timeline = try event.validated(now: beforeEvents).timeline
         #expect(timeline.intervals.map(\.end) == [date("2030-07-15T23:30:00Z"), date("2030-07-16T02:15:00Z")])
     }
@@ -79,7 +81,8 @@ import Testing
         event.intervalPeriod?.duration = ISODuration("-PT1H")
         #expect(issues(event) == ["/intervalPeriod/duration"])
         event.intervalPeriod?.duration = ISODuration("PT1H")
-        event.intervals[1].intervalPeriod = IntervalPeriod(start: DateTime(date("2030-07-16T00:00:00Z")), duration: ISODuration("P1M"))
+        event.intervals[1].intervalPeriod = IntervalPeriod(
+            start: DateTime(date("2030-07-16T00:00:00Z")), duration: ISODuration("P1M"))
         #expect(issues(event) == ["/intervals/1/intervalPeriod/duration"])
         event.intervals[1].intervalPeriod = nil
         event.intervalPeriod?.randomizeStart = ISODuration("-PT5M")
@@ -144,7 +147,10 @@ import Testing
     @Test func capacityLimit_ResolvesToKW() throws {
         let event = try Fixture.decode(Event.self, Fixture.capacityLimit)
         let requests = try event.validated(now: beforeEvents).timeline.intervals.map(\.requests)
-        #expect(requests == [[.importCapacityLimit(kW: 800)], [.importCapacityLimit(kW: 650)], [.importCapacityLimit(kW: 800)]])
+        #expect(
+            requests == [
+                [.importCapacityLimit(kW: 800)], [.importCapacityLimit(kW: 650)], [.importCapacityLimit(kW: 800)],
+            ])
     }
 
     @Test func unknownPayloadType_IsKeptAndFlagged_NotRejected() throws {

@@ -6,7 +6,8 @@ import Testing
 /// Loads the example files copied from `shared/openadr/examples` into `Fixtures/`, relative to this source file
 /// (not via SwiftPM resources, so Package.swift stays unchanged).
 enum Fixture {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures")
 
     static func data(_ name: String) throws -> Data {
         try Data(contentsOf: directory.appendingPathComponent(name))
@@ -36,7 +37,8 @@ extension Event {
     static func fixture(levels: [Int] = [1, 2]) -> Event {
         Event(
             programID: "p-1",
-            intervalPeriod: IntervalPeriod(start: DateTime(date("2030-07-15T23:00:00Z")), duration: ISODuration("PT1H")),
+            intervalPeriod: IntervalPeriod(
+                start: DateTime(date("2030-07-15T23:00:00Z")), duration: ISODuration("PT1H")),
             intervals: levels.enumerated().map { i, level in
                 Interval(id: Int32(i), payloads: [ValuesMap(.simple, [.integer(level)])])
             })

@@ -14,8 +14,10 @@ import Testing
         #expect(d.description == text, "formatting keeps the components as written")
     }
 
-    @Test(arguments: ["", "P", "PT", "-P", "1H", "PT1", "P1H", "PT1D", "P1DT", "P1W1D", "P1D1W", "PT1H1H", "PT1M1H",
-        "p1d", "P1.5D", "PT1.S", "P 1D", "PT1H ", "P1234567890D", "P1Y2Y", "+PT1H", "PT1,5S", "P-1D"])
+    @Test(arguments: [
+        "", "P", "PT", "-P", "1H", "PT1", "P1H", "PT1D", "P1DT", "P1W1D", "P1D1W", "PT1H1H", "PT1M1H",
+        "p1d", "P1.5D", "PT1.S", "P 1D", "PT1H ", "P1234567890D", "P1Y2Y", "+PT1H", "PT1,5S", "P-1D",
+    ])
     func duration_IsRejected_WhenMalformed(text: String) {
         #expect(throws: ISODuration.ParseError.self) { try ISODuration(parsing: text) }
         #expect(ISODuration(text) == nil)
@@ -68,9 +70,11 @@ import Testing
         #expect(DateTime(date("2028-02-29T12:34:56Z")).description == "2028-02-29T12:34:56Z")
     }
 
-    @Test(arguments: ["0000-00-00", "2030-07-15T23:00:00", "2030-07-15 23:00:00Z", "2030-13-01T00:00:00Z",
+    @Test(arguments: [
+        "0000-00-00", "2030-07-15T23:00:00", "2030-07-15 23:00:00Z", "2030-13-01T00:00:00Z",
         "2030-02-30T00:00:00Z", "2030-07-15T24:00:00Z", "2030-07-15T23:00:00.Z", "2030-07-15T23:00:00+0200",
-        "2030-07-15T23:00Z", "2030-07-15T23:00:00Zjunk"])
+        "2030-07-15T23:00Z", "2030-07-15T23:00:00Zjunk",
+    ])
     func dateTime_IsRejected_WhenNotRFC3339(text: String) {
         #expect(DateTime(rfc3339: text) == nil)
     }

@@ -19,7 +19,10 @@ import Testing
         program.timeZoneOffset = ISODuration("P1M")
         program.programDescriptions = [ProgramDescription(url: "not a url")]
         program.targets = [ValuesMap(type: "SERVICE_AREA", values: [.integer(1)])]
-        #expect(issues(program) == ["/programName", "/country", "/timeZoneOffset", "/programDescriptions/0/URL", "/targets/0/values/0"])
+        #expect(
+            issues(program) == [
+                "/programName", "/country", "/timeZoneOffset", "/programDescriptions/0/URL", "/targets/0/values/0",
+            ])
     }
 
     @Test func program_MaySpanCalendarYears() throws {

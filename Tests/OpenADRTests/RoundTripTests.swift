@@ -29,7 +29,8 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: Fixture.directory.path).sorted()
         #expect(
             files == [
-                "auth-error-400.json", "event-cancel-update.json", "event-capacity-limit.json", "event-simple-shed.json",
+                "auth-error-400.json", "event-cancel-update.json", "event-capacity-limit.json",
+                "event-simple-shed.json",
                 "notification-event-post.json", "problem-404.json", "program.json", "report.json", "subscription.json",
                 "token-request.txt", "token-response.json",
             ])
@@ -84,9 +85,10 @@ import Testing
     }
 
     @Test func optionalNils_AreOmittedAndExplicitNullsAccepted() throws {
-        let body = Data(
-            #"{"id":null,"createdDateTime":null,"programID":"p-1","eventName":null,"priority":null,"targets":null,"#
-                .utf8)
+        let body =
+            Data(
+                #"{"id":null,"createdDateTime":null,"programID":"p-1","eventName":null,"priority":null,"targets":null,"#
+                    .utf8)
             + Data(#""intervalPeriod":null,"intervals":[{"id":0,"intervalPeriod":null,"payloads":[]}]}"#.utf8)
         let event = try OpenADRJSON.decode(Event.self, from: body)
         let text = String(decoding: try OpenADRJSON.encode(event), as: UTF8.self)
