@@ -1,0 +1,37 @@
+/// The `type` of a target `valuesMap` (3.0.1): which names its `values` hold.
+///
+/// An open set: any string is a legal value (the spec allows private names), and the static constants name the
+/// values the spec defines. Encodes as the bare string.
+public struct TargetType: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static let powerServiceLocation = TargetType(rawValue: "POWER_SERVICE_LOCATION")
+    public static let serviceArea = TargetType(rawValue: "SERVICE_AREA")
+    public static let group = TargetType(rawValue: "GROUP")
+    public static let resourceName = TargetType(rawValue: "RESOURCE_NAME")
+    public static let venName = TargetType(rawValue: "VEN_NAME")
+    public static let eventName = TargetType(rawValue: "EVENT_NAME")
+    public static let programName = TargetType(rawValue: "PROGRAM_NAME")
+}
+
+extension TargetType {
+    /// The target types 3.0.1 defines; each holds string values.
+    public static let defined: Set<TargetType> = [
+        .powerServiceLocation, .serviceArea, .group, .resourceName, .venName, .eventName, .programName,
+    ]
+}

@@ -1,0 +1,43 @@
+/// The `units` of a payload descriptor (3.0.1 enumeration; private values allowed).
+///
+/// An open set: any string is a legal value (the spec allows private names), and the static constants name the
+/// values the spec defines. Encodes as the bare string.
+public struct Units: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static let kwh = Units(rawValue: "KWH")
+    public static let ghg = Units(rawValue: "GHG")
+    public static let volts = Units(rawValue: "VOLTS")
+    public static let amps = Units(rawValue: "AMPS")
+    public static let celsius = Units(rawValue: "CELSIUS")
+    public static let celcius = Units(rawValue: "CELCIUS")
+    public static let fahrenheit = Units(rawValue: "FAHRENHEIT")
+    public static let percent = Units(rawValue: "PERCENT")
+    public static let kw = Units(rawValue: "KW")
+    public static let kvah = Units(rawValue: "KVAH")
+    public static let kvarh = Units(rawValue: "KVARH")
+    public static let kva = Units(rawValue: "KVA")
+    public static let kvar = Units(rawValue: "KVAR")
+    public static let therms = Units(rawValue: "THERMS")
+}
+
+extension Units {
+    /// kW per one of these units, for the power units Curtail converts (`KW` only; `W`/`MW` are not 3.0.1 units).
+    var kilowattsPerUnit: Double? {
+        rawValue.uppercased() == "KW" ? 1 : nil
+    }
+}
