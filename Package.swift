@@ -37,6 +37,22 @@ let package = Package(
         .target(name: "OpenADR"),
         .target(name: "Planner", dependencies: ["OpenADR"]),
 
+        // The vehicle makers' clouds: one VehicleAPI protocol, Tesla Fleet and Smartcar adapters.
+        .target(
+            name: "Vendors",
+            dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // The domain's storage and workers: SQL repositories over the Postgres module.
+        .target(
+            name: "Fleet",
+            dependencies: ["Postgres", "Secrets", "Vendors", "Planner", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Events",
+            dependencies: ["Postgres", "OpenADR", "HTTP", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // The vehicle makers' clouds, simulated (Tesla Fleet API + Smartcar v2.0 facades).
         .target(
             name: "Simulator",
@@ -47,7 +63,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "HTTP", "Postgres", "OpenADR", "Observability", "Secrets",
+                "HTTP", "Postgres", "OpenADR", "Observability", "Secrets", "Vendors", "Fleet", "Events",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -62,6 +78,9 @@ let package = Package(
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
+        .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Simulator", "HTTP"]),
+        .testTarget(name: "FleetTests", dependencies: ["API", "Fleet", "HTTP", "Postgres", "Simulator", "Vendors"]),
+        .testTarget(name: "EventsTests", dependencies: ["API", "Events", "HTTP", "Postgres", "OpenADR"]),
         .testTarget(name: "APITests", dependencies: ["API", "HTTP", "Postgres", "Observability"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "OpenADRTests", dependencies: ["OpenADR"], exclude: ["Fixtures"]),

@@ -1,32 +1,95 @@
 import API
 import ArgumentParser
-import Dispatch
 import HTTP
 import Logging
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import Observability
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the Curtail API server and workers.")
 
-    @Option(help: "Address to listen on (env CURTAIL_LISTEN).")
-    var listen: String = Environment.get("CURTAIL_LISTEN") ?? "127.0.0.1:8080"
+    @Option(help: "Address to listen on, host:port (overrides CURTAIL_LISTEN).")
+    var listen: String?
+
+    @Flag(help: "Do not apply pending migrations at start-up.")
+    var noMigrate = false
 
     func run() async throws {
-        let logger = Logger(label: "curtail.serve")
-        guard let (host, port) = HTTPServerConfiguration.parseListen(listen) else {
-            throw ValidationError("--listen must be host:port, got \(listen)")
+        LoggingSetup.bootstrap()
+        var configuration = try CurtailConfiguration.fromEnvironment()
+        if let listen {
+            guard let (host, port) = CurtailConfiguration.parseListen(listen) else { throw ValidationError("--listen must be host:port") }
+            configuration.listenHost = host
+            configuration.listenPort = port
         }
-        var router = Router()
-        HealthRoutes.register(on: &router)
+        let logger = Logger(label: "curtail")
+        let pool = CurtailApplication.makePool(configuration, logger: logger)
+        let app = CurtailApplication(configuration: configuration, pool: pool, logger: logger)
+        if !noMigrate {
+            let applied = try await app.migrate()
+            if !applied.isEmpty { logger.info("migrations applied", metadata: ["count": "\(applied.count)"]) }
+        }
+        var tls: TLSContext?
+        if let cert = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
+            tls = try TLSContext.server(certificateChainPath: cert, privateKeyPath: key)
+        }
         let server = HTTPServer(
-            configuration: HTTPServerConfiguration(host: host, port: port),
-            responder: router.buildResponder(), logger: logger)
+            configuration: HTTPServerConfiguration(host: configuration.listenHost, port: configuration.listenPort, tls: tls),
+            responder: app.makeRouter().buildResponder(), logger: logger)
+        app.metrics.addCollector { [(name: "curtail_http_open_connections", help: "Open HTTP connections.", labels: [:], value: Double(server.openConnectionCount))] }
         try server.start()
         await Signals.waitForTermination()
         logger.info("shutting down")
         await server.shutdown(gracePeriod: .seconds(10))
+        await pool.close()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    func run() async throws {
+        LoggingSetup.bootstrap()
+        let configuration = try CurtailConfiguration.fromEnvironment()
+        let logger = Logger(label: "curtail.migrate")
+        let pool = CurtailApplication.makePool(configuration, logger: logger)
+        let applied = try await CurtailApplication(configuration: configuration, pool: pool, logger: logger).migrate()
+        print(applied.isEmpty ? "database is up to date" : "applied: " + applied.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))
+        await pool.close()
+    }
+}
+
+struct Clients: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage API clients.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API client and print its credentials as JSON (the secret is shown only here).")
+
+        @Option(help: "A human name for the client.")
+        var name: String
+
+        @Option(help: "Space-separated scopes, e.g. \"read_all write_programs write_events\" or \"fleet_read fleet_write\".")
+        var scopes: String
+
+        @Option(help: "The client_id to use (default: derived from the name).")
+        var clientID: String?
+
+        func run() async throws {
+            LoggingSetup.bootstrap()
+            let scopes = Scope.parseList(scopes)
+            guard !scopes.isEmpty else { throw ValidationError("--scopes names no scope") }
+            if let unknown = scopes.first(where: { !Scope.known.contains($0) }) {
+                throw ValidationError("unknown scope \(unknown); known: \(Scope.known.map(\.rawValue).sorted().joined(separator: " "))")
+            }
+            let configuration = try CurtailConfiguration.fromEnvironment()
+            let logger = Logger(label: "curtail.clients")
+            let pool = CurtailApplication.makePool(configuration, logger: logger)
+            let app = CurtailApplication(configuration: configuration, pool: pool, logger: logger)
+            _ = try await app.migrate()
+            let credentials = try await app.clients.create(name: name, scopes: scopes, clientID: clientID)
+            print(String(decoding: try JSONCoding.encoder.encode(credentials), as: UTF8.self))
+            await pool.close()
+        }
     }
 }

@@ -1,0 +1,46 @@
+import HTTP
+import Logging
+import Observability
+import Postgres
+
+/// One Curtail process's shared parts — configuration, database pool, metrics — and the router built from them.
+///
+/// Every process is the same: it serves the whole API and runs the workers, coordinating with its peers only
+/// through PostgreSQL (see docs/ARCHITECTURE.md).
+public struct CurtailApplication: Sendable {
+    public let configuration: CurtailConfiguration
+    public let pool: PostgresPool
+    public let metrics: MetricsRegistry
+    public let logger: Logger
+
+    public init(configuration: CurtailConfiguration, pool: PostgresPool, metrics: MetricsRegistry = MetricsRegistry(), logger: Logger) {
+        self.configuration = configuration
+        self.pool = pool
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Opens the pool described by `configuration` (connections are made lazily).
+    public static func makePool(_ configuration: CurtailConfiguration, logger: Logger) -> PostgresPool {
+        PostgresPool(
+            configuration: .init(connection: .init(connectionString: configuration.databaseURL), maxConnections: configuration.databasePoolSize),
+            logger: logger)
+    }
+
+    public var clients: ClientStore { ClientStore(pool: pool) }
+    public var authenticator: Authenticator { Authenticator(clients: clients) }
+
+    /// Every route Curtail serves, wrapped in the metrics middleware.
+    public func makeRouter() -> Router {
+        var router = Router()
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        OperationsRoutes(pool: pool, migrationsDirectory: configuration.migrationsDirectory, metrics: metrics).register(on: &router)
+        TokenRoutes(clients: clients, tokenLifetime: configuration.tokenLifetime).register(on: &router)
+        return router
+    }
+
+    /// Applies pending migrations (safe with several processes starting at once: they serialise on a lock).
+    public func migrate() async throws -> [Migration] {
+        try await Migrator(directory: configuration.migrationsDirectory, pool: pool, logger: logger).migrate()
+    }
+}

@@ -1,0 +1,1 @@
+// OpenADR 3 objects in Postgres: programs, events, reports, subscriptions, notifications.

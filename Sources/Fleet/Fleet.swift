@@ -1,0 +1,1 @@
+// Fleet registry: vendor accounts, vehicles, groups, preferences, opt-outs.
