@@ -349,8 +349,11 @@ actor HTTPClientConnection {
         read.setEventHandler { [weak self] in self?.assumeIsolated { $0.readable() } }
         let write = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: executor.queue)
         write.setEventHandler { [weak self] in self?.assumeIsolated { $0.writable() } }
+        // Strong on purpose: an open descriptor keeps its connection alive until both sources are cancelled, so
+        // the descriptor is closed even after the pool and the caller have dropped the connection (e.g. after a
+        // timeout). Dispatch releases these handlers once they have run, which breaks the cycle.
         for source in [read, write] as [any DispatchSourceProtocol] {
-            source.setCancelHandler { [weak self] in self?.assumeIsolated { $0.sourceCancelled() } }
+            source.setCancelHandler { self.assumeIsolated { $0.sourceCancelled() } }
         }
         liveSources = 2
         readSource = read
