@@ -43,7 +43,8 @@ struct TestCertificate {
     var certificatePath: String { directory.appendingPathComponent("c.pem").path }
     var keyPath: String { directory.appendingPathComponent("k.pem").path }
 
-    static func make() throws -> TestCertificate {
+    /// Waits for `openssl` without blocking a cooperative thread (there are only two).
+    static func make() async throws -> TestCertificate {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("curtail-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = Process()
@@ -55,11 +56,18 @@ struct TestCertificate {
         process.currentDirectoryURL = directory
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        guard status == 0 else {
             try? FileManager.default.removeItem(at: directory)
-            throw TestFailure("openssl req exited with \(process.terminationStatus)")
+            throw TestFailure("openssl req exited with \(status)")
         }
         return TestCertificate(directory: directory)
     }
