@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
@@ -241,7 +242,7 @@ import Glibc
     // MARK: HTTPS
 
     @Test func https_SucceedsWithTrustedCertificate_FailsWithDefaultTrust() async throws {
-        let certificate = try TestCertificate.make()
+        let certificate = try await TestCertificate.make()
         defer { certificate.remove() }
         let serverTLS = try TLSContext.server(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         var router = Router()
@@ -266,7 +267,7 @@ import Glibc
     }
 
     @Test func https_RejectsCertificateForAnotherName() async throws {
-        let certificate = try TestCertificate.make()
+        let certificate = try await TestCertificate.make()
         defer { certificate.remove() }
         let serverTLS = try TLSContext.server(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
         var router = Router()
@@ -414,5 +415,28 @@ extension HTTPClientURL {
         self.host = host
         self.port = port
         self.target = target
+    }
+}
+
+extension HTTPClientTests {
+    @Test func serverShutdown_CutsInFlightRequestsAfterTheGracePeriod() async throws {
+        var router = Router()
+        router.get("/sleep") { _, _ in
+            try await Task.sleep(for: .seconds(3))
+            return .text("late")
+        }
+        let logger = Logger(label: "test.http.server") { _ in SwiftLogNoOpLogHandler() }
+        let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router.buildResponder(), logger: logger)
+        let port = try server.start().port
+        let client = HTTPClient()
+        defer { Task { await client.shutdown() } }
+        let response = Task { try await client.get(url: "http://127.0.0.1:\(port)/sleep") }
+        while server.openConnectionCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(100))  // the request is with the handler
+        let start = ContinuousClock.now
+        await server.shutdown(gracePeriod: .milliseconds(200))
+        #expect(ContinuousClock.now - start < .seconds(1.5))
+        let error = await failure { try await response.value }
+        #expect(error?.code == .connectionClosed)
     }
 }
