@@ -397,6 +397,15 @@ import Glibc
     }
 }
 
+/// Whether `condition` holds within a second, polling every 10 ms.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<100 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
 /// The error `body` threw, or `nil` (recorded as an issue) when it succeeded.
 func failure<T>(_ body: () async throws -> T) async -> HTTPClientError? {
     do {
@@ -438,5 +447,59 @@ extension HTTPClientTests {
         #expect(ContinuousClock.now - start < .seconds(1.5))
         let error = await failure { try await response.value }
         #expect(error?.code == .connectionClosed)
+    }
+}
+
+extension HTTPClientTests {
+    @Test func silentServer_FailsWithConnectTimeout() async throws {
+        // Accepts, then never answers the TLS ClientHello (it waits for an HTTP head that never comes).
+        let server = try RawTestServer { _, _, _ in .close }
+        defer { server.stop() }
+        let client = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .milliseconds(200)))
+        defer { Task { await client.shutdown() } }
+        let start = ContinuousClock.now
+        let error = await failure { try await client.get(url: "https://127.0.0.1:\(server.port)/", timeout: .seconds(10)) }
+        #expect(error?.code == .timeout)
+        #expect(ContinuousClock.now - start < .seconds(2))
+        // The slot is freed once the descriptor is closed, just after the error is returned.
+        let key = HTTPPoolKey(secure: true, host: "127.0.0.1", port: server.port)
+        #expect(await eventually { client.pool.connectionCount(key) == 0 })
+    }
+
+    @Test func idleConnection_IsClosedAfterIdleTimeout() async throws {
+        var router = Router()
+        router.get("/hello") { _, _ in .text("hi") }
+        try await withTestServer(router: router) { port in
+            let client = HTTPClient(configuration: HTTPClientConfiguration(idleTimeout: .milliseconds(100)))
+            defer { Task { await client.shutdown() } }
+            let key = HTTPPoolKey(secure: false, host: "127.0.0.1", port: port)
+            _ = try await client.get(url: "http://127.0.0.1:\(port)/hello")
+            #expect(client.pool.idleCount(key) == 1)
+            #expect(await eventually { client.pool.connectionCount(key) == 0 })
+            #expect(try await client.get(url: "http://127.0.0.1:\(port)/hello").bodyText == "hi")
+        }
+    }
+
+    @Test func cancellingAWaiter_LeavesThePoolUsable() async throws {
+        var router = Router()
+        router.get("/sleep") { _, _ in
+            try await Task.sleep(for: .milliseconds(500))
+            return .text("done")
+        }
+        try await withTestServer(router: router) { port in
+            let client = HTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 1))
+            defer { Task { await client.shutdown() } }
+            let url = "http://127.0.0.1:\(port)/sleep"
+            let holder = Task { try await client.get(url: url) }
+            try await Task.sleep(for: .milliseconds(100))
+            let waiter = Task { try await client.get(url: url) }
+            try await Task.sleep(for: .milliseconds(100))
+            waiter.cancel()
+            let error = await failure { try await waiter.value }
+            #expect(error?.code == .cancelled)
+            #expect(try await holder.value.bodyText == "done")
+            #expect(try await client.get(url: url).bodyText == "done")
+            #expect(client.pool.connectionCount(HTTPPoolKey(secure: false, host: "127.0.0.1", port: port)) == 1)
+        }
     }
 }
