@@ -248,7 +248,8 @@ import Glibc
         var router = Router()
         router.get("/hello") { _, context in .text("secure hi from \(context.remoteAddress ?? "?")") }
         try await withTestServer(router: router, tls: serverTLS) { port in
-            let trusting = HTTPClient(configuration: HTTPClientConfiguration(tls: try TLSContext.client(trustedCertificatesPath: certificate.certificatePath)))
+            let trust = try TLSContext.client(trustedCertificatesPath: certificate.certificatePath)
+            let trusting = HTTPClient(configuration: HTTPClientConfiguration(tls: trust))
             defer { Task { await trusting.shutdown() } }
             let first = try await trusting.get(url: "https://127.0.0.1:\(port)/hello")
             #expect(first.status == .ok)
@@ -275,7 +276,8 @@ import Glibc
         // Listening on every address, so 127.0.0.2 (loopback on Linux) reaches it; the certificate names only
         // 127.0.0.1 and localhost.
         try await withTestServer(router: router, tls: serverTLS, configuration: HTTPServerConfiguration(host: "0.0.0.0")) { port in
-            let client = HTTPClient(configuration: HTTPClientConfiguration(tls: try TLSContext.client(trustedCertificatesPath: certificate.certificatePath)))
+            let trust = try TLSContext.client(trustedCertificatesPath: certificate.certificatePath)
+            let client = HTTPClient(configuration: HTTPClientConfiguration(tls: trust))
             defer { Task { await client.shutdown() } }
             let error = await failure { try await client.get(url: "https://127.0.0.2:\(port)/hello") }
             #expect(error?.code == .tlsFailed)
@@ -288,7 +290,10 @@ import Glibc
         let server = try RawTestServer { _, request, _ in
             switch request {
             case 0:
-                .send(Array("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n".utf8))
+                .send(
+                    Array(
+                        ("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n").utf8))
             default:
                 .send(Array("HTTP/1.1 204 No Content\r\n\r\n".utf8))
             }
@@ -340,7 +345,8 @@ import Glibc
     }
 
     @Test func malformedResponse_FailsWithInvalidResponse() async throws {
-        let server = try RawTestServer { _, _, _ in .sendAndClose(Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!".utf8)) }
+        let conflicting = Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!".utf8)
+        let server = try RawTestServer { _, _, _ in .sendAndClose(conflicting) }
         defer { server.stop() }
         let client = HTTPClient()
         defer { Task { await client.shutdown() } }

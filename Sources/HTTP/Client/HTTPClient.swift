@@ -104,7 +104,9 @@ public final class HTTPClient: Sendable {
     /// Requests already on a connection finish; their connections are closed when they do.
     public func shutdown() async { await pool.shutdown() }
 
-    private func connect(id: UInt64, key: HTTPPoolKey, tls: TLSContext?, deadline: DispatchTime) async throws(HTTPClientError) -> HTTPClientConnection {
+    private func connect(
+        id: UInt64, key: HTTPPoolKey, tls: TLSContext?, deadline: DispatchTime
+    ) async throws(HTTPClientError) -> HTTPClientConnection {
         let connection = HTTPClientConnection(
             id: id, key: key, tls: tls, limits: configuration.limits, idleTimeout: configuration.idleTimeout,
             onClose: { [weak pool] id in pool?.connectionClosed(key, id: id) }
