@@ -92,18 +92,18 @@ public final class HTTPServer: Sendable {
             return Array(connections.open.values)
         }
         for connection in open { await connection.drain() }
-        let finished = await withTaskGroup(of: Bool.self) { group in
+        await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.waitUntilDrained(); return true }
             group.addTask { try? await Task.sleep(for: gracePeriod); return false }
-            let first = await group.next() ?? false
+            let finished = await group.next() ?? false
             group.cancelAll()
-            return first
-        }
-        if !finished {
-            let remaining = connections.withLock { Array($0.open.values) }
-            shared.logger.warning("shutdown grace period over; closing connections", metadata: ["count": "\(remaining.count)"])
-            for connection in remaining { await connection.forceClose() }
-            await waitUntilDrained()
+            // The drain waiter ignores cancellation, and the group awaits it before returning: when the grace
+            // period is over, end it by closing what is left, here, rather than after the group.
+            if !finished {
+                let remaining = connections.withLock { Array($0.open.values) }
+                shared.logger.warning("shutdown grace period over; closing connections", metadata: ["count": "\(remaining.count)"])
+                for connection in remaining { await connection.forceClose() }
+            }
         }
         shared.logger.info("server stopped")
     }
