@@ -81,13 +81,17 @@ extension Planner {
         }
 
         // Step 3: everyone adjustable at minimum amps, then stop, highest SoC first, while over the cap.
-        enum Stoppable { case stopOnly(Int), adjustable(Int) }
+        enum Stoppable {
+            case stopOnly(Int)
+            case adjustable(Int)
+        }
         var candidates: [(which: Stoppable, soc: Double, freedKW: Double, index: Int)] = []
         for (position, vehicle) in stopOnly.enumerated() {
             candidates.append((.stopOnly(position), vehicle.soc, vehicle.kW, vehicle.index))
         }
         for (position, vehicle) in adjustable.enumerated() where vehicle.stoppable {
-            candidates.append((.adjustable(position), vehicle.soc, vehicle.kW(amps: vehicle.minimumAmps), vehicle.index))
+            candidates.append(
+                (.adjustable(position), vehicle.soc, vehicle.kW(amps: vehicle.minimumAmps), vehicle.index))
         }
         candidates.sort {
             ($0.soc, $0.freedKW, -$0.index) > ($1.soc, $1.freedKW, -$1.index)

@@ -1,3 +1,24 @@
+// Planner: pure planning of per-vehicle charging targets from OpenADR requests. No I/O, no clock, no SQL.
+//
+// Decisions recorded here (vendor rules and their sources are in Capabilities.swift):
+// - A rule whose input is unknown fails safe: unknown plugged-in/charging state, unknown SoC with a minimum set,
+//   unknown BMW/MINI OS version, unknown Nissan country and unknown GM SoC all leave the vehicle uncurtailed, with a
+//   reason. Unknown draw is counted against a capacity limit at the vehicle's maximum amps.
+// - Curtailment changes telemetry, so a vehicle Curtail already curtails is planned from the telemetry captured just
+//   before its first curtailment (`VehicleSnapshot.preCurtailment`); otherwise a stopped car would read "not
+//   charging" at the next interval and be released.
+// - A vehicle that cannot be restarted (GM below 50 %, BMW/MINI below OS 8) is never stopped; a GM is stopped only
+//   with `PlanningPolicy.gmStopMargin` points above 50 % so idle drain cannot leave it unable to restart.
+// - SIMPLE: 0 normal, 1 minimum amps (stop-only vehicles left alone), 2 stop above the floor (driver's minimum SoC,
+//   else `defaultMinimumSoC` 20 %) and minimum amps below it, 3 stop all that may be stopped. Driver protections
+//   (opt-out, minimum SoC, departure) hold at every level, including 3.
+// - IMPORT_CAPACITY_LIMIT is the group's aggregate cap. Uncurtailable load counts at its draw; amps-capable vehicles
+//   go to minimum amps before anyone is stopped; then the highest SoC is stopped first (stop-only and amps-capable
+//   alike); the headroom is water-filled in whole amps with the remainder to the lowest SoC. `FleetPlan.shortfallKW`
+//   reports a cap that cannot be held.
+// - Smartcar Teslas are stop-only unless `PlanningPolicy.smartcarTeslaAmmeter` is on (brand-specific endpoint, needs
+//   Smartcar's virtual key and adapter support).
+
 import Foundation
 import OpenADR
 

@@ -38,7 +38,8 @@ struct SeededGenerator: RandomNumberGenerator {
                 let (voltage, phases, maxAmps) = [(240.0, 1, 32), (240.0, 1, 48), (230.0, 3, 16), (208.0, 1, 40)]
                     .randomElement(using: &rng)!
                 var car = VehicleSnapshot.tesla(
-                    id, soc: soc, amps: [maxAmps, maxAmps / 2, Int.random(in: 5...maxAmps, using: &rng)]
+                    id, soc: soc,
+                    amps: [maxAmps, maxAmps / 2, Int.random(in: 5...maxAmps, using: &rng)]
                         .randomElement(using: &rng)!,
                     minAmps: 5, maxAmps: maxAmps, voltage: voltage, phases: phases, charging: charging,
                     pluggedIn: pluggedIn)
@@ -49,7 +50,8 @@ struct SeededGenerator: RandomNumberGenerator {
                 let make = [Make.volkswagen, .ford, .nissan, .chevrolet, .bmw, .hyundai].randomElement(using: &rng)!
                 var car = VehicleSnapshot.smartcar(
                     id, make: make, soc: soc, powerKW: Double(Int.random(in: 14...110, using: &rng)) / 10,
-                    country: ["US", "CA", nil].randomElement(using: &rng)!, os: [nil, 7, 8].randomElement(using: &rng)!,
+                    country: ["US", "CA", nil].randomElement(using: &rng)!,
+                    os: [nil, 7, 8].randomElement(using: &rng)!,
                     hasSchedule: Bool.random(using: &rng), charging: charging)
                 car.telemetry.pluggedIn = pluggedIn
                 vehicles.append(car)

@@ -12,9 +12,10 @@ import Testing
     ]
 
     func targets(_ level: Int, preferences: [String: DriverPreferences] = [:]) -> [String: ChargingTarget] {
-        Dictionary(uniqueKeysWithValues: plan(.simple(level), fleet, preferences: preferences).vehicles.map {
-            ($0.vehicleID, $0.target)
-        })
+        Dictionary(
+            uniqueKeysWithValues: plan(.simple(level), fleet, preferences: preferences).vehicles.map {
+                ($0.vehicleID, $0.target)
+            })
     }
 
     @Test func level0_LeavesEveryoneNormal() {
