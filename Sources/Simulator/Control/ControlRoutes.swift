@@ -284,7 +284,7 @@ struct ControlRoutes: Sendable {
 extension Vehicle {
     func with(osVersion: Int) -> Vehicle {
         Vehicle(
-            index: index, vendor: vendor, make: make, model: model, year: year, vendorID: vendorID, vin: vin,
+            index: index, vendor: vendor, makeIndex: makeIndex, model: model, year: year, vendorID: vendorID, vin: vin,
             teslaID: teslaID, teslaVehicleID: teslaVehicleID, accountIndex: accountIndex, market: market,
             capacityKWh: capacityKWh, volts: volts, phases: phases, maxAmps: maxAmps, osVersion: osVersion,
             actual: actual, counterfactual: counterfactual, asleep: asleep, wakeAt: wakeAt, unreachable: unreachable,

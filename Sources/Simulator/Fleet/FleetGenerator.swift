@@ -64,7 +64,7 @@ public enum FleetGenerator {
             evseNoPower: false, sessionEnergyKWh: 0, totalEnergyKWh: 0, timeline: [])
         let asleep = vendor == .tesla && !enabled && rng.chance(0.3)
         var vehicle = Vehicle(
-            index: index, vendor: vendor, make: make, model: model, year: year,
+            index: index, vendor: vendor, makeIndex: make.index, model: model, year: year,
             vendorID: vendor == .tesla ? vin : uuid, vin: vin,
             teslaID: vendor == .tesla ? 3_744_000_000_000_000 + index : 0,
             teslaVehicleID: vendor == .tesla ? 1_492_000_000 + index : 0, accountIndex: accountIndex, market: market,

@@ -1,5 +1,9 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The whole simulated world: vehicles, accounts and tokens, each sharded behind its own locks.
 ///
 /// Thread-safe. Vehicle `i` lives in shard `i % shardCount`, so requests for different vehicles rarely contend;
@@ -53,6 +57,18 @@ public final class FleetStore: Sendable {
         vehicleShards = Self.split(vehicles)
         accountShards = Self.split(accounts)
         tokenShards = Self.tokenShards(for: accounts)
+        Self.releaseFreedMemory()
+    }
+
+    /// Generation makes large temporary arrays; hand their pages back so RSS shows what the fleet really holds.
+    static func releaseFreedMemory() {
+        #if canImport(Glibc)
+        // malloc_trim is in <malloc.h>, which the Glibc module does not export: look it up once.
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        #endif
     }
 
     private static func split<T: Sendable>(_ items: [T]) -> [Shard<[T]>] {
@@ -170,6 +186,7 @@ public final class FleetStore: Sendable {
             let fresh = tokens[s].lock.withLock { $0 }
             shard.lock.withLock { $0 = fresh }
         }
+        Self.releaseFreedMemory()
     }
 }
 

@@ -53,6 +53,11 @@ public struct Make: Sendable, Hashable {
     public static let mini = Make("MINI", ["Cooper SE"], wmi: "WMW", needsOS8: true)
     public static let volkswagen = Make("VOLKSWAGEN", ["ID.4", "ID.Buzz"], wmi: "1V2", chargeLimitNeedsPlug: true)
 
+    /// Every make, indexed by ``Vehicle``'s `makeIndex`.
+    public static let all: [Make] = [.tesla, .ford, .chevrolet, .cadillac, .nissan, .bmw, .mini, .volkswagen]
+
+    var index: UInt8 { UInt8(Self.all.firstIndex(of: self)!) }
+
     /// Makes reached through Smartcar, with their share of a generated Smartcar fleet.
     static let smartcarMix: [(Make, Double)] = [
         (.ford, 22), (.chevrolet, 20), (.nissan, 14), (.bmw, 12), (.volkswagen, 12), (.tesla, 8), (.cadillac, 6),

@@ -7,7 +7,9 @@ public struct Vehicle: Sendable {
     /// Position in the fleet (stable for a given seed and size).
     public let index: Int
     public let vendor: Vendor
-    public let make: Make
+    /// Index into ``Make/all`` (one byte, not a copy of the make's strings: 100,000 vehicles add up).
+    let makeIndex: UInt8
+    public var make: Make { Make.all[Int(makeIndex)] }
     public let model: String
     public let year: Int
     /// The id the vendor's API uses: the VIN for Tesla, a UUID for Smartcar.
