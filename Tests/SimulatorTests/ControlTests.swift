@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Simulator
 
 @Suite struct ControlTests {
@@ -8,13 +9,17 @@ import Testing
             let r = try await f.client.get("/_sim/vehicles")
             let list = r.json.arrayValue ?? []
             #expect(list.count == 30)
-            for field in ["id", "vendor", "make", "account_id", "plugged_in", "charging", "power_kw", "amps", "max_amps",
-                "charge_limit", "soc", "asleep"]
-            {
+            for field in [
+                "id", "vendor", "make", "account_id", "plugged_in", "charging", "power_kw", "amps", "max_amps",
+                "charge_limit", "soc", "asleep",
+            ] {
                 #expect(list.allSatisfy { $0[field] != nil }, "missing \(field)")
             }
             let tesla = try await f.client.get("/_sim/vehicles?vendor=tesla")
-            #expect(tesla.json.arrayValue?.allSatisfy { $0["vendor"] == .string("tesla") && $0["id"]?.stringValue?.count == 17 } == true)
+            #expect(
+                tesla.json.arrayValue?.allSatisfy {
+                    $0["vendor"] == .string("tesla") && $0["id"]?.stringValue?.count == 17
+                } == true)
             let accounts = try await f.client.get("/_sim/accounts")
             for field in ["id", "vendor", "access_token", "refresh_token", "expires_at"] {
                 #expect(accounts.json.arrayValue?.allSatisfy { $0[field] != nil } == true, "missing \(field)")
@@ -43,7 +48,8 @@ import Testing
         try await SimFixture.run(vehicles: 30) { f in
             let v = f.vehicle { $0.vendor == .tesla }
             let token = f.token(for: v)
-            let set = try await f.client.post("/_sim/faults", json: #"{"vendor": "tesla", "error_rates": {"503": 1.0}}"#)
+            let set = try await f.client.post(
+                "/_sim/faults", json: #"{"vendor": "tesla", "error_rates": {"503": 1.0}}"#)
             #expect(set.status == 200)
             let failed = try await f.client.get("/api/1/vehicles", token: token)
             #expect(failed.status == 503)
@@ -83,13 +89,19 @@ import Testing
         try await SimFixture.run(vehicles: 30) { f in
             let v = f.vehicle { $0.vendor == .tesla }
             let sc = f.vehicle { $0.vendor == .smartcar }
-            _ = try await f.client.post("/_sim/faults", json: #"{"sleep_vehicles": ["\#(v.vin)"], "unreachable_vehicles": ["\#(sc.vendorID)"], "wake_delay_seconds": 5}"#)
-            #expect(try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: f.token(for: v)).status == 408)
+            _ = try await f.client.post(
+                "/_sim/faults",
+                json:
+                    #"{"sleep_vehicles": ["\#(v.vin)"], "unreachable_vehicles": ["\#(sc.vendorID)"], "wake_delay_seconds": 5}"#
+            )
+            #expect(
+                try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: f.token(for: v)).status == 408)
             let unreachable = try await f.client.get("/v2.0/vehicles/\(sc.vendorID)/charge", token: f.token(for: sc))
             #expect(unreachable.status == 409 && unreachable.json["code"] == .string("UNREACHABLE"))
             _ = try await f.client.post("/api/1/vehicles/\(v.vin)/wake_up", token: f.token(for: v))
             f.clock.advance(by: 5)
-            #expect(try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: f.token(for: v)).status == 200)
+            #expect(
+                try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: f.token(for: v)).status == 200)
         }
     }
 
@@ -99,7 +111,8 @@ import Testing
             try await f.prepare(v, #"{"asleep": false, "charging": false}"#)
             _ = try await f.client.post("/_sim/faults", json: #"{"fall_asleep_after_seconds": 600}"#)
             f.clock.advance(by: 601)
-            #expect(try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: f.token(for: v)).status == 408)
+            #expect(
+                try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: f.token(for: v)).status == 408)
         }
     }
 

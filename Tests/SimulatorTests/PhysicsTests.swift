@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Simulator
 
 @Suite struct PhysicsTests {
@@ -86,7 +87,9 @@ import Testing
     @Test func json_KeepsIntegersAndDecimalsApart() {
         #expect(JSONValue.parse(Array(#"{"percent": 75}"#.utf8))?["percent"] == .int(75))
         #expect(JSONValue.parse(Array(#"{"percent": 75.5}"#.utf8))?["percent"] == .double(75.5))
-        #expect(JSONValue.parse(Array(#"{"a": [true, null, "x\"y"]}"#.utf8))?["a"] == .array([.bool(true), .null, .string("x\"y")]))
+        #expect(
+            JSONValue.parse(Array(#"{"a": [true, null, "x\"y"]}"#.utf8))?["a"]
+                == .array([.bool(true), .null, .string("x\"y")]))
         #expect(JSONValue.parse(Array("{".utf8)) == nil)
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
 import HTTP
 import Logging
+
 @testable import Simulator
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A reply read over a real socket.

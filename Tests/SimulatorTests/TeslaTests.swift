@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Simulator
 
 @Suite struct TeslaTests {
@@ -7,7 +8,7 @@ import Testing
     func chargingTesla(_ f: SimFixture) async throws -> (Vehicle, String) {
         let v = f.vehicle { $0.vendor == .tesla }
         try await f.prepare(v, #"{"plugged_in": true, "asleep": false, "soc": 40, "charging": true}"#)
-        _ = f.store.withVehicle(v.index, sleepAfter: nil) { v, now in
+        f.store.withVehicle(v.index, sleepAfter: nil) { v, now in
             v.actual.chargeLimit = 80
             v.counterfactual.chargeLimit = 80
             ChargingPhysics.settle(&v, at: now)
@@ -15,7 +16,9 @@ import Testing
         return (v, f.token(for: v))
     }
 
-    func command(_ f: SimFixture, _ v: Vehicle, _ token: String, _ name: String, _ json: String = "{}") async throws -> Reply {
+    func command(_ f: SimFixture, _ v: Vehicle, _ token: String, _ name: String, _ json: String = "{}") async throws
+        -> Reply
+    {
         try await f.client.post("/api/1/vehicles/\(v.vin)/command/\(name)", token: token, json: json)
     }
 
@@ -69,7 +72,12 @@ import Testing
             let token = f.token(for: v)
             let data = try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: token)
             #expect(data.status == 408)
-            #expect(data.json == JSONValue.parse(Array(#"{"response":null,"error":"vehicle unavailable: vehicle is offline or asleep","error_description":""}"#.utf8)))
+            #expect(
+                data.json
+                    == JSONValue.parse(
+                        Array(
+                            #"{"response":null,"error":"vehicle unavailable: vehicle is offline or asleep","error_description":""}"#
+                                .utf8)))
             let stop = try await command(f, v, token, "charge_stop")
             #expect(stop.status == 408)
             let listed = try await f.client.get("/api/1/vehicles/\(v.vin)", token: token)
@@ -137,7 +145,10 @@ import Testing
     @Test func setChargeLimit_AlreadySet_AndOutOfRangeSucceedsWithoutEffect() async throws {
         try await SimFixture.run { f in
             let (v, token) = try await chargingTesla(f)
-            #expect(result(try await command(f, v, token, "set_charge_limit", #"{"percent": 80}"#)) == (false, "already_set"))
+            #expect(
+                result(try await command(f, v, token, "set_charge_limit", #"{"percent": 80}"#)) == (
+                    false, "already_set"
+                ))
             #expect(result(try await command(f, v, token, "set_charge_limit", #"{"percent": 30}"#)) == (true, ""))
             #expect(f.current(v).actual.chargeLimit == 80)
             #expect(result(try await command(f, v, token, "set_charge_limit", #"{"percent": 70.5}"#)) == (true, ""))
@@ -164,7 +175,8 @@ import Testing
             #expect(result(sched) == (true, ""))
             let dep = try await command(
                 f, v, token, "set_scheduled_departure",
-                #"{"enable": true, "departure_time": 540, "preconditioning_enabled": false, "off_peak_charging_enabled": true, "end_off_peak_time": 450}"#)
+                #"{"enable": true, "departure_time": 540, "preconditioning_enabled": false, "off_peak_charging_enabled": true, "end_off_peak_time": 450}"#
+            )
             #expect(result(dep) == (true, ""))
             let cs = try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: token)
             #expect(cs.json["response"]?["charge_state"]?["scheduled_charging_mode"] == .string("StartAt"))
@@ -189,7 +201,8 @@ import Testing
             let otherToken = f.token(for: other)
             let notMine = try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: otherToken)
             #expect(notMine.status == 404)
-            _ = try await f.client.patch("/_sim/accounts/\(f.account(of: other).id)", json: #"{"scopes": ["openid", "vehicle_device_data"]}"#)
+            _ = try await f.client.patch(
+                "/_sim/accounts/\(f.account(of: other).id)", json: #"{"scopes": ["openid", "vehicle_device_data"]}"#)
             let noScope = try await command(f, other, otherToken, "charge_stop")
             #expect(noScope.status == 403)
             #expect(noScope.json["error"] == .string("Unauthorized missing scopes"))
@@ -221,19 +234,23 @@ import Testing
     @Test func wakesAndData_HaveTheirDocumentedLimits_ConfigurablePerAccount() async throws {
         try await SimFixture.run { f in
             let (v, token) = try await chargingTesla(f)
-            for _ in 0..<3 { #expect(try await f.client.post("/api/1/vehicles/\(v.vin)/wake_up", token: token).status == 200) }
+            for _ in 0..<3 {
+                #expect(try await f.client.post("/api/1/vehicles/\(v.vin)/wake_up", token: token).status == 200)
+            }
             #expect(try await f.client.post("/api/1/vehicles/\(v.vin)/wake_up", token: token).status == 429)
             for _ in 0..<60 { _ = try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: token) }
             #expect(try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: token).status == 429)
             let account = f.account(of: v).id
             let patched = try await f.client.patch(
-                "/_sim/accounts/\(account)", json: #"{"limits": {"vehicle_data_per_minute": 1000, "vehicle_commands_per_minute": 2}}"#)
+                "/_sim/accounts/\(account)",
+                json: #"{"limits": {"vehicle_data_per_minute": 1000, "vehicle_commands_per_minute": 2}}"#)
             #expect(patched.json["limits"]?["vehicle_data_per_minute"] == .int(1000))
             #expect(try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: token).status == 200)
             _ = try await command(f, v, token, "charge_stop")
             _ = try await command(f, v, token, "charge_start")
             #expect(try await command(f, v, token, "charge_stop").status == 429)
-            _ = try await f.client.patch("/_sim/accounts/\(account)", json: #"{"limits": {"account_requests_per_minute": 0}}"#)
+            _ = try await f.client.patch(
+                "/_sim/accounts/\(account)", json: #"{"limits": {"account_requests_per_minute": 0}}"#)
             #expect(try await f.client.get("/api/1/vehicles", token: token).status == 429)
         }
     }
@@ -261,11 +278,13 @@ import Testing
             #expect(late.json["error"] == .string("login_required"))
             // ...and the access token expires after 8 h.
             let fresh = try await f.client.send(
-                "POST", "/oauth2/v3/token", form: "grant_type=authorization_code&client_id=sim&code=\(account.region.uppercased())_\(account.id)")
+                "POST", "/oauth2/v3/token",
+                form: "grant_type=authorization_code&client_id=sim&code=\(account.region.uppercased())_\(account.id)")
             #expect(fresh.status == 200)
             let token = fresh.json["access_token"]?.stringValue ?? ""
             f.clock.advance(by: 8 * 3600 + 1)
-            #expect(try await f.client.get("/api/1/vehicles", token: token).json["error"] == .string("token expired (401)"))
+            #expect(
+                try await f.client.get("/api/1/vehicles", token: token).json["error"] == .string("token expired (401)"))
         }
     }
 
@@ -276,7 +295,8 @@ import Testing
             #expect(try await f.client.get("/status").text == "ok")
             let region = try await f.client.get("/api/1/users/region", token: token)
             #expect(region.json["response"]?["region"] == .string(f.account(of: v).region))
-            let status = try await f.client.post("/api/1/vehicles/fleet_status", token: token, json: #"{"vins": ["\#(v.vin)"]}"#)
+            let status = try await f.client.post(
+                "/api/1/vehicles/fleet_status", token: token, json: #"{"vins": ["\#(v.vin)"]}"#)
             #expect(status.json["response"]?["key_paired_vins"] == .array([.string(v.vin)]))
         }
     }

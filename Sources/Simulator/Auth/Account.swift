@@ -44,7 +44,8 @@ public struct TokenPolicy: Sendable {
     /// How long a used refresh token keeps working: Tesla 24 h (the most recent one only), Smartcar 1 minute.
     public var usedRefreshGrace: Double
 
-    public static let tesla = TokenPolicy(accessLifetime: 8 * 3600, refreshLifetime: 90 * 86400, usedRefreshGrace: 86400)
+    public static let tesla = TokenPolicy(
+        accessLifetime: 8 * 3600, refreshLifetime: 90 * 86400, usedRefreshGrace: 86400)
     public static let smartcar = TokenPolicy(accessLifetime: 7200, refreshLifetime: 60 * 86400, usedRefreshGrace: 60)
 
     public static func of(_ vendor: Vendor) -> TokenPolicy { vendor == .tesla ? .tesla : .smartcar }

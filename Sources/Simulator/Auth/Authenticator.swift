@@ -88,7 +88,9 @@ extension FleetStore {
         case .throttled(let throttle):
             return .throttled(throttle)
         case .issued(let access, let refresh, let cutOff):
-            withToken(access) { $0 = TokenRecord(account: account, kind: .access, expiresAt: now + policy.accessLifetime) }
+            withToken(access) {
+                $0 = TokenRecord(account: account, kind: .access, expiresAt: now + policy.accessLifetime)
+            }
             withToken(refresh) {
                 $0 = TokenRecord(account: account, kind: .refresh, expiresAt: now + policy.refreshLifetime)
             }

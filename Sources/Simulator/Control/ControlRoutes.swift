@@ -117,8 +117,18 @@ struct ControlRoutes: Sendable {
 
     private func applyVehicleActions(_ body: JSONValue) throws(HTTPError) {
         let actions: [(String, (inout Vehicle) -> Void)] = [
-            ("sleep_vehicles", { $0.asleep = true; $0.wakeAt = nil }),
-            ("wake_vehicles", { $0.asleep = false; $0.wakeAt = nil }),
+            (
+                "sleep_vehicles",
+                {
+                    $0.asleep = true; $0.wakeAt = nil
+                }
+            ),
+            (
+                "wake_vehicles",
+                {
+                    $0.asleep = false; $0.wakeAt = nil
+                }
+            ),
             ("unreachable_vehicles", { $0.unreachable = true }),
             ("reachable_vehicles", { $0.unreachable = false }),
         ]
@@ -143,7 +153,9 @@ struct ControlRoutes: Sendable {
     /// would have been plugged in or out too); sleep and reachability are the vehicle's.
     static func apply(_ patch: JSONValue, to v: inout Vehicle, now: Double) throws(HTTPError) {
         if let plugged = patch["plugged_in"] {
-            guard let p = plugged.boolValue else { throw HTTPError(.unprocessableContent, "plugged_in must be a boolean") }
+            guard let p = plugged.boolValue else {
+                throw HTTPError(.unprocessableContent, "plugged_in must be a boolean")
+            }
             for lane in [\Vehicle.actual, \Vehicle.counterfactual] where v[keyPath: lane].pluggedIn != p {
                 v[keyPath: lane].pluggedIn = p
                 v[keyPath: lane].sessionEnergyKWh = 0
@@ -160,7 +172,9 @@ struct ControlRoutes: Sendable {
             v.counterfactual.soc = s
         }
         if let charging = patch["charging"] {
-            guard let c = charging.boolValue else { throw HTTPError(.unprocessableContent, "charging must be a boolean") }
+            guard let c = charging.boolValue else {
+                throw HTTPError(.unprocessableContent, "charging must be a boolean")
+            }
             v.actual.chargeEnabled = c
             v.counterfactual.chargeEnabled = c
         }
@@ -244,7 +258,9 @@ struct ControlRoutes: Sendable {
         let origin = store.currentTimeBase.origin
         func time(_ name: String, _ fallback: Double) throws(HTTPError) -> Double {
             guard let text = request.query[name] else { return fallback }
-            guard let t = ISOTime.parse(text) else { throw HTTPError(.badRequest, "\(name) must be RFC 3339 or epoch seconds") }
+            guard let t = ISOTime.parse(text) else {
+                throw HTTPError(.badRequest, "\(name) must be RFC 3339 or epoch seconds")
+            }
             return t
         }
         let from = try time("from", origin)

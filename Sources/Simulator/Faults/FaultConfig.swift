@@ -71,7 +71,9 @@ public struct FaultConfig: Sendable {
         }
         if let latency = json["latency"] {
             if let text = latency.stringValue {
-                guard let (mean, jitter) = parseLatency(text) else { throw FaultParseError("latency: use e.g. \"2s±1s\"") }
+                guard let (mean, jitter) = parseLatency(text) else {
+                    throw FaultParseError("latency: use e.g. \"2s±1s\"")
+                }
                 (config.latencyMean, config.latencyJitter) = (mean, jitter)
             } else if case .object = latency {
                 config.latencyMean = (latency["mean_ms"]?.doubleValue ?? 0) / 1000
@@ -112,7 +114,10 @@ public struct FaultConfig: Sendable {
     var json: JSONValue {
         .object([
             ("vendor", .string(vendor?.rawValue)),
-            ("latency", .object([("mean_ms", .double(latencyMean * 1000)), ("jitter_ms", .double(latencyJitter * 1000))])),
+            (
+                "latency",
+                .object([("mean_ms", .double(latencyMean * 1000)), ("jitter_ms", .double(latencyJitter * 1000))])
+            ),
             ("error_rates", .object(errorRates.map { (String($0.status), JSONValue.double($0.rate)) })),
             ("timeout_rate", .double(timeoutRate)), ("timeout_seconds", .double(timeoutSeconds)),
             ("drop_rate", .double(dropRate)),

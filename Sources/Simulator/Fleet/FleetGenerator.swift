@@ -45,7 +45,8 @@ public enum FleetGenerator {
         let year = 2019 + Int(rng.next() % 7)
         let capacity: Double = rng.weighted([(57.5, 2), (75, 4), (82, 3), (100, 1), (40, 1), (66, 2)])
         let (volts, phases, maxAmps): (Int, Int, Int) =
-            market == "US" ? (240, 1, rng.weighted([(32, 5), (40, 2), (48, 3)])) : (230, 3, rng.weighted([(16, 8), (32, 2)]))
+            market == "US"
+            ? (240, 1, rng.weighted([(32, 5), (40, 2), (48, 3)])) : (230, 3, rng.weighted([(16, 8), (32, 2)]))
         let plugged = rng.chance(0.7)
         let limit: Int = rng.weighted([(80, 5), (90, 4), (100, 1)])
         let enabled = plugged && rng.chance(0.6)

@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The whole simulated world: vehicles, accounts and tokens, each sharded behind its own locks.
@@ -63,11 +63,11 @@ public final class FleetStore: Sendable {
     /// Generation makes large temporary arrays; hand their pages back so RSS shows what the fleet really holds.
     static func releaseFreedMemory() {
         #if canImport(Glibc)
-        // malloc_trim is in <malloc.h>, which the Glibc module does not export: look it up once.
-        typealias Trim = @convention(c) (Int) -> Int32
-        if let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") {
-            _ = unsafeBitCast(symbol, to: Trim.self)(0)
-        }
+            // malloc_trim is in <malloc.h>, which the Glibc module does not export: look it up once.
+            typealias Trim = @convention(c) (Int) -> Int32
+            if let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") {
+                _ = unsafeBitCast(symbol, to: Trim.self)(0)
+            }
         #endif
     }
 

@@ -43,12 +43,14 @@ public struct Make: Sendable, Hashable {
         self.hasSchedules = hasSchedules
     }
 
-    public static let tesla = Make("TESLA", ["Model 3", "Model Y", "Model S", "Model X"], wmi: "5YJ", hasSchedules: true)
+    public static let tesla = Make(
+        "TESLA", ["Model 3", "Model Y", "Model S", "Model X"], wmi: "5YJ", hasSchedules: true)
     public static let ford = Make(
         "FORD", ["Mustang Mach-E", "F-150 Lightning"], wmi: "3FM", scheduleForcesFullCharge: true, hasSchedules: true)
     public static let chevrolet = Make("CHEVROLET", ["Bolt EV", "Equinox EV", "Blazer EV"], wmi: "1G1", minimumSoC: 50)
     public static let cadillac = Make("CADILLAC", ["Lyriq"], wmi: "1GY", minimumSoC: 50)
-    public static let nissan = Make("NISSAN", ["Leaf", "Ariya"], wmi: "1N4", stopUnsupportedInUS: true, hasSchedules: true)
+    public static let nissan = Make(
+        "NISSAN", ["Leaf", "Ariya"], wmi: "1N4", stopUnsupportedInUS: true, hasSchedules: true)
     public static let bmw = Make("BMW", ["i4", "iX", "i3"], wmi: "WBY", needsOS8: true)
     public static let mini = Make("MINI", ["Cooper SE"], wmi: "WMW", needsOS8: true)
     public static let volkswagen = Make("VOLKSWAGEN", ["ID.4", "ID.Buzz"], wmi: "1V2", chargeLimitNeedsPlug: true)

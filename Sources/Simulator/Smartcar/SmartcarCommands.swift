@@ -4,7 +4,9 @@ enum SmartcarCommands {
     static func charge(_ action: String, vehicle: inout Vehicle, now: Double) throws(SmartcarError) {
         let make = vehicle.make
         if make.needsOS8ForCommands && vehicle.osVersion < 8 { throw SmartcarError.vehicleNotCapable }
-        if action == "STOP" && make.stopUnsupportedInUS && vehicle.market == "US" { throw SmartcarError.vehicleNotCapable }
+        if action == "STOP" && make.stopUnsupportedInUS && vehicle.market == "US" {
+            throw SmartcarError.vehicleNotCapable
+        }
         var lane = vehicle.actual
         guard lane.pluggedIn else { throw SmartcarError.plugNotConnected }
         if let minimum = make.minimumSoCForStartStop, lane.soc < Double(minimum) { throw SmartcarError.lowBattery }

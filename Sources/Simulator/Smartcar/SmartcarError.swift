@@ -107,7 +107,9 @@ struct SmartcarError: Error, Sendable {
         case 401: authentication
         case 403: permission
         case 404: notFound
-        case 409: vehicleState("UNKNOWN", "The vehicle was unable to perform your request due to an unknown issue.", retry: true)
+        case 409:
+            vehicleState(
+                "UNKNOWN", "The vehicle was unable to perform your request due to an unknown issue.", retry: true)
         case 429: vehicleRateLimit(60)
         case 430:
             SmartcarError(

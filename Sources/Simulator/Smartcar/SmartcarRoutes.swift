@@ -27,7 +27,8 @@ struct SmartcarRoutes: Sendable {
             router.get(pattern) { request, context in
                 try await faulted {
                     let imperial = request.headers["SC-Unit-System"]?.lowercased() == "imperial"
-                    return try vehicleRequest(request, context, permission: Self.readPaths[path]!) { (vehicle: inout Vehicle, now: Double) throws(SmartcarError) -> HTTPResponse in
+                    return try vehicleRequest(request, context, permission: Self.readPaths[path]!) {
+                        (vehicle: inout Vehicle, now: Double) throws(SmartcarError) -> HTTPResponse in
                         let body = try read(path, vehicle: vehicle, imperial: imperial)
                         return SmartcarReply.ok(body, data: true, imperial: imperial, now: store.wallNow())
                     }
@@ -58,7 +59,8 @@ struct SmartcarRoutes: Sendable {
         router.post("/v2.0/vehicles/:id/charge") { request, context in
             try await faulted {
                 let action = try Self.action(request, allowed: ["START", "STOP"])
-                return try vehicleRequest(request, context, permission: "control_charge") { (vehicle: inout Vehicle, now: Double) throws(SmartcarError) -> HTTPResponse in
+                return try vehicleRequest(request, context, permission: "control_charge") {
+                    (vehicle: inout Vehicle, now: Double) throws(SmartcarError) -> HTTPResponse in
                     try SmartcarCommands.charge(action, vehicle: &vehicle, now: now)
                     return SmartcarReply.sent()
                 }
@@ -71,7 +73,8 @@ struct SmartcarRoutes: Sendable {
                 else {
                     throw SmartcarError.validation("limit must be a number with 0.5 <= limit <= 1.", field: "limit")
                 }
-                return try vehicleRequest(request, context, permission: "control_charge") { (vehicle: inout Vehicle, now: Double) throws(SmartcarError) -> HTTPResponse in
+                return try vehicleRequest(request, context, permission: "control_charge") {
+                    (vehicle: inout Vehicle, now: Double) throws(SmartcarError) -> HTTPResponse in
                     try SmartcarCommands.setLimit(limit, vehicle: &vehicle, now: now)
                     return SmartcarReply.sent()
                 }
@@ -82,7 +85,8 @@ struct SmartcarRoutes: Sendable {
                 guard let body = JSONValue.parse(request.body), let amps = body["amperage"]?.intValue, amps >= 0 else {
                     throw SmartcarError.validation("amperage must be a non-negative integer.", field: "amperage")
                 }
-                return try vehicleRequest(request, context, permission: "control_charge") { (vehicle: inout Vehicle, now: Double) throws(SmartcarError) -> HTTPResponse in
+                return try vehicleRequest(request, context, permission: "control_charge") {
+                    (vehicle: inout Vehicle, now: Double) throws(SmartcarError) -> HTTPResponse in
                     let set = try SmartcarCommands.setAmperage(amps, vehicle: &vehicle, now: now)
                     return SmartcarReply.sent("Successfully sent the following amperage: \(set)")
                 }
@@ -91,12 +95,15 @@ struct SmartcarRoutes: Sendable {
         router.post("/v2.0/vehicles/:id/:make/charge/charge_port_door") { request, context in
             try await faulted {
                 let action = try Self.action(request, allowed: ["OPEN", "CLOSE"])
-                return try vehicleRequest(request, context, permission: "control_charge") { (vehicle: inout Vehicle, _: Double) throws(SmartcarError) -> HTTPResponse in
+                return try vehicleRequest(request, context, permission: "control_charge") {
+                    (vehicle: inout Vehicle, _: Double) throws(SmartcarError) -> HTTPResponse in
                     guard context.parameters["make"] == vehicle.make.pathName else { throw SmartcarError.notFound }
                     guard vehicle.make == .tesla else { throw SmartcarError.makeNotCompatible }
-                    if action == "CLOSE" && vehicle.actual.pluggedIn { throw SmartcarError.plugNotConnected.with(
-                        code: "CHARGING_PLUG_CONNECTED",
-                        "The vehicle is connected to an EV charger and unable to perform your request.") }
+                    if action == "CLOSE" && vehicle.actual.pluggedIn {
+                        throw SmartcarError.plugNotConnected.with(
+                            code: "CHARGING_PLUG_CONNECTED",
+                            "The vehicle is connected to an EV charger and unable to perform your request.")
+                    }
                     vehicle.chargePortDoorOpen = action == "OPEN"
                     return SmartcarReply.sent()
                 }
@@ -198,7 +205,8 @@ struct SmartcarRoutes: Sendable {
         case "/charge":
             let state =
                 v.isDrawing(lane)
-                ? "CHARGING" : (lane.pluggedIn && lane.soc >= Double(lane.chargeLimit) ? "FULLY_CHARGED" : "NOT_CHARGING")
+                ? "CHARGING"
+                : (lane.pluggedIn && lane.soc >= Double(lane.chargeLimit) ? "FULLY_CHARGED" : "NOT_CHARGING")
             return .object([("isPluggedIn", .bool(lane.pluggedIn)), ("state", .string(state))])
         case "/battery":
             let km = lane.soc / 100 * v.capacityKWh * 6.2
@@ -229,7 +237,9 @@ struct SmartcarRoutes: Sendable {
         guard offset >= 0 else { throw SmartcarError.validation("offset must be >= 0.", field: "offset") }
         let all = store.accountVehicles[account]
         let page = all.dropFirst(offset).prefix(limit)
-        let ids: [JSONValue] = page.map { index in .string(store.withVehicle(index, sleepAfter: nil) { v, _ in v.vendorID }) }
+        let ids: [JSONValue] = page.map { index in
+            .string(store.withVehicle(index, sleepAfter: nil) { v, _ in v.vendorID })
+        }
         return SmartcarReply.ok(
             .object([
                 ("vehicles", .array(ids)),
@@ -253,7 +263,9 @@ struct SmartcarRoutes: Sendable {
             paths.map { path in
                 let normalized = path.hasPrefix("/") ? path : "/" + path
                 let result: Result<JSONValue, SmartcarError>
-                if let t = vehicle.pacing.smartcarRequests.take(now: wall, limit: limits.vehicleRequestsPerHour, period: 3600) {
+                if let t = vehicle.pacing.smartcarRequests.take(
+                    now: wall, limit: limits.vehicleRequestsPerHour, period: 3600)
+                {
                     result = .failure(.vehicleRateLimit(t.retryAfter))
                 } else if let permission = Self.readPaths[normalized], !scopes.contains(permission) {
                     result = .failure(.permission)
@@ -282,7 +294,8 @@ struct SmartcarRoutes: Sendable {
                         ("body", body),
                     ])
                 case .failure(let error):
-                    let headers: JSONValue = .object(error.retryAfter.map { [("Retry-After", .string(String($0)))] } ?? [])
+                    let headers: JSONValue = .object(
+                        error.retryAfter.map { [("Retry-After", .string(String($0)))] } ?? [])
                     return .object([
                         ("path", .string(path)), ("code", .int(error.status)), ("headers", headers),
                         ("body", error.body(requestID: SmartcarReply.newRequestID())),
@@ -311,7 +324,9 @@ struct SmartcarRoutes: Sendable {
         case "refresh_token":
             let refresh = form["refresh_token"] ?? ""
             outcome = store.refresh(vendor: .smartcar, refreshToken: refresh)
-            if case .invalidGrant = outcome { return oauthError(400, "invalid_grant", "Invalid refresh_token: \(refresh).") }
+            if case .invalidGrant = outcome {
+                return oauthError(400, "invalid_grant", "Invalid refresh_token: \(refresh).")
+            }
         case "authorization_code":
             let code = form["code"] ?? ""
             outcome = store.exchange(vendor: .smartcar, code: code)

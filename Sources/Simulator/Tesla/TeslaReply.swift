@@ -9,8 +9,10 @@ enum TeslaReply {
 
     static func error(_ status: Int, _ error: String, description: String = "") -> HTTPResponse {
         .json(
-            JSONValue.object([("response", .null), ("error", .string(error)), ("error_description", .string(description))])
-                .bytes, status: HTTPStatus(code: status))
+            JSONValue.object([
+                ("response", .null), ("error", .string(error)), ("error_description", .string(description)),
+            ])
+            .bytes, status: HTTPStatus(code: status))
     }
 
     /// Command answers are HTTP 200 even when the car refuses.

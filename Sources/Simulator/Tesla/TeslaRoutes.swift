@@ -176,14 +176,16 @@ struct TeslaRoutes: Sendable {
         let pages = max(1, (all.count + perPage - 1) / perPage)
         let slice = all.dropFirst((page - 1) * perPage).prefix(perPage)
         let sleepAfter = simulator.sleepAfter
-        let objects = slice.map { index in store.withVehicle(index, sleepAfter: sleepAfter) { v, _ in vehicleObject(v) } }
+        let objects = slice.map { index in store.withVehicle(index, sleepAfter: sleepAfter) { v, _ in vehicleObject(v) }
+        }
         return TeslaReply.ok(.array(objects)).replacingBody(
             .object([
                 ("response", .array(objects)),
                 (
                     "pagination",
                     .object([
-                        ("previous", page > 1 ? .int(page - 1) : .null), ("next", page < pages ? .int(page + 1) : .null),
+                        ("previous", page > 1 ? .int(page - 1) : .null),
+                        ("next", page < pages ? .int(page + 1) : .null),
                         ("current", .int(page)), ("per_page", .int(perPage)), ("count", .int(all.count)),
                         ("pages", .int(pages)),
                     ])
@@ -213,7 +215,9 @@ struct TeslaRoutes: Sendable {
                 ))
         }
         return TeslaReply.ok(
-            .object([("key_paired_vins", .array(paired)), ("unpaired_vins", .array([])), ("vehicle_info", .object(info))]))
+            .object([
+                ("key_paired_vins", .array(paired)), ("unpaired_vins", .array([])), ("vehicle_info", .object(info)),
+            ]))
     }
 
     // MARK: OAuth
@@ -228,7 +232,9 @@ struct TeslaRoutes: Sendable {
                 return oauthError(400, "invalid_request", "refresh_token and client_id are required")
             }
             outcome = store.refresh(vendor: .tesla, refreshToken: refresh)
-            if case .invalidGrant = outcome { return oauthError(401, "login_required", "The refresh token is invalid.") }
+            if case .invalidGrant = outcome {
+                return oauthError(401, "login_required", "The refresh token is invalid.")
+            }
         case "authorization_code":
             guard let code = form["code"] else { return oauthError(400, "invalid_request", "code is required") }
             outcome = store.exchange(vendor: .tesla, code: code)
@@ -318,7 +324,9 @@ struct TeslaRoutes: Sendable {
         let state: String =
             !lane.pluggedIn
             ? "Disconnected"
-            : drawing ? "Charging" : lane.soc >= Double(lane.chargeLimit) ? "Complete" : lane.evseNoPower ? "NoPower" : "Stopped"
+            : drawing
+                ? "Charging"
+                : lane.soc >= Double(lane.chargeLimit) ? "Complete" : lane.evseNoPower ? "NoPower" : "Stopped"
         let hoursToFull = drawing ? (Double(lane.chargeLimit) - lane.soc) / 100 * v.capacityKWh / kW : 0
         let rangeMiles = lane.soc / 100 * v.capacityKWh * 4.0
         let schedule = v.schedule
@@ -359,10 +367,16 @@ struct TeslaRoutes: Sendable {
             ("off_peak_hours_end_time", .int(schedule.offPeakEndMinutes)),
             ("preconditioning_enabled", .bool(schedule.preconditioningEnabled)),
             ("preconditioning_times", .string("all_week")),
-            ("scheduled_charging_mode", .string(schedule.enabled ? "StartAt" : (schedule.departureEnabled ? "DepartBy" : "Off"))),
+            (
+                "scheduled_charging_mode",
+                .string(schedule.enabled ? "StartAt" : (schedule.departureEnabled ? "DepartBy" : "Off"))
+            ),
             ("scheduled_charging_pending", .bool(schedule.enabled && lane.pluggedIn && !drawing)),
             ("scheduled_charging_start_time", scheduledStart),
-            ("scheduled_departure_time", schedule.departureEnabled ? .int(Int(midnight) + schedule.departureMinutes * 60) : .null),
+            (
+                "scheduled_departure_time",
+                schedule.departureEnabled ? .int(Int(midnight) + schedule.departureMinutes * 60) : .null
+            ),
             ("scheduled_departure_time_minutes", .int(schedule.departureMinutes)),
             ("supercharger_session_trip_planner", .bool(false)),
             ("time_to_full_charge", .double((hoursToFull * 100).rounded() / 100)),
