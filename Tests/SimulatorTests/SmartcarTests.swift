@@ -158,6 +158,8 @@ import Testing
             let amps = try await f.client.post(
                 "/v2.0/vehicles/\(tesla.vendorID)/tesla/charge/ammeter", token: token, json: #"{"amperage": 999}"#)
             #expect(amps.json["message"] == .string("Successfully sent the following amperage: \(tesla.maxAmps)"))
+            let ammeter = try await f.client.get("/v2.0/vehicles/\(tesla.vendorID)/tesla/charge/ammeter", token: token)
+            #expect(ammeter.status == 200 && ammeter.json["amperage"] != nil)
             let (ford, fToken) = try await vehicle(f, .ford)
             let door = try await f.client.post(
                 "/v2.0/vehicles/\(ford.vendorID)/ford/charge/charge_port_door", token: fToken,
@@ -194,6 +196,9 @@ import Testing
             #expect(code(try await f.client.get("/v2.0/vehicles/\(v.vendorID)/charge", token: token)) == "ASLEEP")
             try await f.prepare(v, #"{"asleep": false, "unreachable": true}"#)
             #expect(code(try await charge(f, v, token, "START")) == "UNREACHABLE")
+            let gone = try await f.client.send("DELETE", "/v2.0/vehicles/\(v.vendorID)/application", token: token)
+            #expect(gone.json["status"] == .string("success"))
+            #expect(try await f.client.get("/v2.0/vehicles", token: token).status == 401)
         }
     }
 

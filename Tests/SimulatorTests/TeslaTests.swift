@@ -181,6 +181,10 @@ import Testing
             let cs = try await f.client.get("/api/1/vehicles/\(v.vin)/vehicle_data", token: token)
             #expect(cs.json["response"]?["charge_state"]?["scheduled_charging_mode"] == .string("StartAt"))
             #expect(cs.json["response"]?["charge_state"]?["off_peak_hours_end_time"] == .int(450))
+            let notJSON = try await f.client.send(
+                "POST", "/api/1/vehicles/\(v.vin)/command/charge_stop", token: token, json: "{}",
+                headers: ["Content-Type": "text/plain"])
+            #expect(notJSON.status == 406)
             let unknown = try await command(f, v, token, "honk_horn")
             #expect(unknown.status == 400)
             #expect(unknown.json["error"] == .string("invalid_command"))
