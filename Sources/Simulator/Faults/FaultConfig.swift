@@ -13,6 +13,7 @@ import Foundation
 ///  "rate_limit_burst": {"seconds": 30, "retry_after_seconds": 30},  // every request 429 for the next 30 s
 ///  "fall_asleep_after_seconds": 900,          // Teslas idle this long (simulated) fall asleep; 0: never
 ///  "wake_delay_seconds": 15,                  // simulated seconds from wake_up to online
+///  "tesla_proxy_reasons": false,              // refusals as the tesla-http-proxy words them
 ///  "sleep_vehicles": ["<id>"], "wake_vehicles": ["<id>"],            // put to sleep / wake at once
 ///  "unreachable_vehicles": ["<id>"], "reachable_vehicles": ["<id>"]} // out of coverage / back
 /// ```
@@ -32,6 +33,9 @@ public struct FaultConfig: Sendable {
     public var fallAsleepAfter: Double? = 900
     /// Simulated seconds from `wake_up` to online. Defaults to 15 s (Tesla says 10–60 s are typical).
     public var wakeDelay: Double = 15
+    /// Answer Tesla command refusals as the tesla-http-proxy does: `reason` prefixed with
+    /// `car could not execute command: `, plus empty `error` and `error_description` (tesla-fleet.md §3).
+    public var teslaProxyReasons = false
 
     public init() {}
 
@@ -108,6 +112,7 @@ public struct FaultConfig: Sendable {
             config.fallAsleepAfter = seconds > 0 ? seconds : nil
         }
         if let delay = json["wake_delay_seconds"]?.doubleValue { config.wakeDelay = max(0, delay) }
+        config.teslaProxyReasons = json["tesla_proxy_reasons"]?.boolValue ?? defaults.teslaProxyReasons
         return config
     }
 
@@ -125,6 +130,7 @@ public struct FaultConfig: Sendable {
             ("rate_limit_burst_retry_after_seconds", .int(burstRetryAfter)),
             ("fall_asleep_after_seconds", fallAsleepAfter.map { .double($0) } ?? .null),
             ("wake_delay_seconds", .double(wakeDelay)),
+            ("tesla_proxy_reasons", .bool(teslaProxyReasons)),
         ])
     }
 

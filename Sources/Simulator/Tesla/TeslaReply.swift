@@ -20,6 +20,16 @@ enum TeslaReply {
         .json(JSONValue.object([("response", .object([("result", .bool(ok)), ("reason", .string(reason))]))]).bytes)
     }
 
+    /// A command refusal as the tesla-http-proxy relays it.
+    static func proxyResult(_ ok: Bool, _ reason: String) -> HTTPResponse {
+        let text = ok || reason.isEmpty ? reason : "car could not execute command: " + reason
+        return .json(
+            JSONValue.object([
+                ("response", .object([("result", .bool(ok)), ("reason", .string(text))])), ("error", .string("")),
+                ("error_description", .string("")),
+            ]).bytes)
+    }
+
     /// 429: a plain-text body and the rate-limit headers (§6).
     static func tooManyRequests(_ throttle: Throttle) -> HTTPResponse {
         HTTPResponse(

@@ -157,11 +157,13 @@ struct TeslaRoutes: Sendable {
             _ = try authenticate(request).get()
             return TeslaReply.error(400, "invalid_command")
         }
+        let proxyReasons = simulator.faults.teslaProxyReasons
         return try vehicleRequest(request, context, .command) { vehicle, now in
             guard !vehicle.asleep && !vehicle.unreachable else { return TeslaReply.asleep }
             vehicle.lastActive = now
             switch TeslaCommands.execute(name, body: body, vehicle: &vehicle, now: now) {
-            case .result(let ok, let reason): return TeslaReply.result(ok, reason)
+            case .result(let ok, let reason):
+                return proxyReasons ? TeslaReply.proxyResult(ok, reason) : TeslaReply.result(ok, reason)
             case .badRequest(let error): return TeslaReply.error(400, error)
             }
         }
