@@ -41,9 +41,14 @@ CREATE TABLE vehicle_states (
     soc                 double precision,
     charge_limit        double precision,
     sampled_at          timestamptz,
+    -- Telemetry sampling: the scheduler sets `sample_until` for vehicles an event targets (from shortly before
+    -- it starts until after it ends, to see the rebound); the sampler polls them every telemetry interval.
+    sample_until        timestamptz,
     next_sample_at      timestamptz NOT NULL DEFAULT now(),
     sample_lease_until  timestamptz
 );
+
+CREATE INDEX vehicle_states_sampling ON vehicle_states (next_sample_at) WHERE sample_until IS NOT NULL;
 
 -- The reconcile queue: rows whose applied state differs from desired and that are not blocked.
 CREATE INDEX vehicle_states_pending ON vehicle_states (next_attempt_at)

@@ -18,11 +18,20 @@ public struct Scheduler: Sendable {
         public var restoreSpread: Duration
         /// A pass runs at least this often, to rebalance capacity limits on fresh telemetry. Defaults to 15 s.
         public var period: Duration
+        /// Targeted vehicles are sampled from this long before an event starts (so the first plan has telemetry)
+        /// until this long after it ends (to see the rebound). Defaults to 2 minutes and 30 minutes.
+        public var samplingLead: Duration
+        public var samplingTail: Duration
         public var policy: PlanningPolicy
 
-        public init(restoreSpread: Duration = .seconds(600), period: Duration = .seconds(15), policy: PlanningPolicy = PlanningPolicy()) {
+        public init(
+            restoreSpread: Duration = .seconds(600), period: Duration = .seconds(15), samplingLead: Duration = .seconds(120),
+            samplingTail: Duration = .seconds(1800), policy: PlanningPolicy = PlanningPolicy()
+        ) {
             self.restoreSpread = restoreSpread
             self.period = period
+            self.samplingLead = samplingLead
+            self.samplingTail = samplingTail
             self.policy = policy
         }
     }
@@ -142,10 +151,12 @@ public struct Scheduler: Sendable {
             }
         }
 
+        try await markForSampling(now: now, on: connection)
+
         var decisions: [String: [Decision]] = [:]
         var planned = 0
         for event in active {
-            let vehicles = try await targetedVehicles(of: event, on: connection, now: now)
+            let vehicles = try await targetedVehicles(of: event.validated.event, programID: event.programID, on: connection)
             planned += vehicles.count
             let preferences = try await preferences(for: vehicles.map(\.snapshot.id), event: event, on: connection, now: now)
             // Several payloads in one interval: plan each, the most restrictive target per vehicle wins.
@@ -213,13 +224,38 @@ public struct Scheduler: Sendable {
     }
 
     private struct TargetedVehicle {
+        /// `vehicles.id`.
+        let vehicleKey: String
         let snapshot: VehicleSnapshot
+    }
+
+    /// Starts telemetry sampling for the vehicles of events starting within the lead time or in progress, until the
+    /// sampling tail after their end.
+    private func markForSampling(now: Date, on connection: PostgresConnection) async throws {
+        let lead = Double(configuration.samplingLead.components.seconds), tail = Double(configuration.samplingTail.components.seconds)
+        let rows = try await connection.query(
+            """
+            SELECT program_id, ends_at, object::text AS object FROM events
+            WHERE cancelled_at IS NULL AND deleted_at IS NULL AND ends_at > \(now)
+              AND starts_at <= \(now)::timestamptz + make_interval(secs => \(lead))
+            """)
+        for row in rows {
+            guard let event = try? OpenADRJSON.decode(Event.self, from: Data(try row.decode(String.self, column: "object").utf8)) else { continue }
+            let ids = try await targetedVehicles(of: event, programID: try row.decode(String.self, column: "program_id"), on: connection).map(\.vehicleKey)
+            let until = try row.decode(Date.self, column: "ends_at").addingTimeInterval(tail)
+            try await connection.execute(
+                """
+                UPDATE vehicle_states SET sample_until = \(until),
+                    next_sample_at = CASE WHEN sample_until IS NULL OR sample_until < \(now) THEN \(now) ELSE next_sample_at END
+                WHERE vehicle_id::text = ANY(\(ids)::text[]) AND (sample_until IS NULL OR sample_until < \(until))
+                """)
+        }
     }
 
     /// The vehicles an event targets: its GROUP and RESOURCE_NAME targets (vehicle ids or vendor ids); with neither,
     /// every vehicle enrolled in the event's program.
-    private func targetedVehicles(of event: ActiveEvent, on connection: PostgresConnection, now: Date) async throws -> [TargetedVehicle] {
-        let targets = event.validated.event.targets ?? []
+    private func targetedVehicles(of event: Event, programID: String, on connection: PostgresConnection) async throws -> [TargetedVehicle] {
+        let targets = event.targets ?? []
         let groups = targets.filter { $0.targetType == .group }.flatMap { $0.values.compactMap(\.stringValue) }
         let resources = targets.filter { $0.targetType == .resourceName }.flatMap { $0.values.compactMap(\.stringValue) }
         let byProgram = groups.isEmpty && resources.isEmpty
@@ -232,7 +268,7 @@ public struct Scheduler: Sendable {
             WHERE v.status = 'active' AND (
                 v.id IN (SELECT vehicle_id FROM vehicle_groups WHERE group_name = ANY(\(groups)::text[]))
                 OR v.id::text = ANY(\(resources)::text[]) OR v.vendor_vehicle_id = ANY(\(resources)::text[])
-                OR (\(byProgram) AND v.id IN (SELECT vehicle_id FROM vehicle_programs WHERE program_id = \(event.programID))))
+                OR (\(byProgram) AND v.id IN (SELECT vehicle_id FROM vehicle_programs WHERE program_id = \(programID))))
             ORDER BY v.id
             """)
         return try rows.map { row in
@@ -247,9 +283,11 @@ public struct Scheduler: Sendable {
                     amps: try row.decode(Int?.self, column: "prior_amps"), powerKW: try row.decode(Double?.self, column: "prior_power_kw"),
                     soc: telemetry.soc, chargeLimit: try row.decode(Int?.self, column: "prior_charge_limit").map(Double.init))
             }
+            let key = try row.decode(String.self, column: "id")
             return TargetedVehicle(
+                vehicleKey: key,
                 snapshot: VehicleSnapshot(
-                    id: try row.decode(String.self, column: "id"), vendor: Vendor(rawValue: try row.decode(String.self, column: "vendor")),
+                    id: key, vendor: Vendor(rawValue: try row.decode(String.self, column: "vendor")),
                     make: Make(rawValue: try row.decode(String.self, column: "make")), countryCode: try row.decode(String.self, column: "country"),
                     voltage: Double(try row.decode(Int.self, column: "voltage")), phases: try row.decode(Int.self, column: "phases"),
                     minAmps: try row.decode(Int.self, column: "min_amps"), maxAmps: try row.decode(Int.self, column: "max_amps"),
