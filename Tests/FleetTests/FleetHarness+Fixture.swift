@@ -18,6 +18,9 @@ enum TestLog {
     static let lines = Mutex<[String]>([])
     static let secrets = Mutex<Set<String>>([])
 
+    /// The logged unhandled errors, for failure messages.
+    static var errors: [String] { lines.withLock { $0.filter { $0.contains("unhandled error") } } }
+
     static func remember(_ secret: String) { _ = secrets.withLock { $0.insert(secret) } }
 
     static func logger(_ label: String) -> Logger {
@@ -185,7 +188,7 @@ struct FleetHarness: Sendable {
         ]
         if let externalID { json["external_id"] = externalID }
         let response = try await request("POST", "/v1/vendor-accounts", json: json)
-        try #require(response.status == 201, "\(response.text)")
+        try #require(response.status == 201, "\(response.text) \(TestLog.errors)")
         return try #require(response.object["id"] as? String)
     }
 
@@ -194,7 +197,7 @@ struct FleetHarness: Sendable {
         var json: [String: Any] = ["vendor": "tesla", "vendor_vehicle_id": "VIN" + UUID().uuidString.prefix(8)]
         json.merge(fields) { $1 }
         let response = try await request("POST", "/v1/vehicles", json: json)
-        try #require(response.status == 201, "\(response.text)")
+        try #require(response.status == 201, "\(response.text) \(TestLog.errors)")
         return try #require(response.object["id"] as? String)
     }
 }

@@ -28,21 +28,22 @@ import Vendors
             let readOnly = try await h.token(scopes: [.fleetRead])
             let before = try await (h.dump("vehicles"), h.dump("vendor_accounts"), h.dump("vehicle_groups"))
             for (method, path, scope) in Self.endpoints(vehicle: vehicle, account: account) {
-                let none = try await h.request(method, path, body: "{}", token: "")
+                let body: String? = ["GET", "DELETE"].contains(method) ? nil : "{}"
+                let none = try await h.request(method, path, body: body, token: "")
                 #expect(none.status == 401, "\(method) \(path)")
                 #expect(none.header("WWW-Authenticate") == #"Bearer realm="curtail""#, "\(method) \(path)")
                 #expect(none.header("Content-Type") == "application/problem+json")
 
-                let garbage = try await h.request(method, path, body: "{}", token: "garbage")
+                let garbage = try await h.request(method, path, body: body, token: "garbage")
                 #expect(garbage.status == 401 && (garbage.header("WWW-Authenticate") ?? "").contains("invalid_token"), "\(method) \(path)")
-                let old = try await h.request(method, path, body: "{}", token: expired)
+                let old = try await h.request(method, path, body: body, token: expired)
                 #expect(old.status == 401 && (old.header("WWW-Authenticate") ?? "").contains("invalid_token"), "\(method) \(path)")
 
-                let wrongScope = try await h.request(method, path, body: "{}", token: openADROnly)
+                let wrongScope = try await h.request(method, path, body: body, token: openADROnly)
                 #expect(wrongScope.status == 403, "\(method) \(path)")
                 #expect(((wrongScope.object["detail"] as? String) ?? "").contains(scope))
                 if scope == "fleet_write" {
-                    #expect(try await h.request(method, path, body: "{}", token: readOnly).status == 403, "\(method) \(path)")
+                    #expect(try await h.request(method, path, body: body, token: readOnly).status == 403, "\(method) \(path)")
                 }
             }
             let after = try await (h.dump("vehicles"), h.dump("vendor_accounts"), h.dump("vehicle_groups"))

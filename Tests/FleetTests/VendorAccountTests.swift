@@ -200,10 +200,13 @@ import Vendors
             async let a = store.credentials(for: id, using: fake)
             async let b = store.credentials(for: id, using: fake)
             let (first, second) = try await (a, b)
-            #expect(first == rotated && second == rotated)
+            func same(_ a: VendorCredentials, _ b: VendorCredentials) -> Bool {
+                a.accessToken == b.accessToken && a.refreshToken == b.refreshToken && abs(a.expiresAt.timeIntervalSince(b.expiresAt)) < 0.001
+            }
+            #expect(same(first, rotated) && same(second, rotated))
             #expect(fake.state.withLock { $0.refreshCalls } == [oldRefresh])
             // Stored rotated and sealed; a later call uses them without refreshing.
-            #expect(try await store.credentials(for: id, using: fake) == rotated)
+            #expect(same(try await store.credentials(for: id, using: fake), rotated))
             #expect(fake.state.withLock { $0.refreshCalls.count } == 1)
             let dump = try await h.dump("vendor_accounts")
             #expect(!dump.contains(rotated.accessToken) && !dump.contains(rotated.refreshToken))

@@ -197,7 +197,7 @@ public struct FleetRoutes: Sendable {
             credentials: VendorCredentials(accessToken: body.access_token, refreshToken: body.refresh_token, expiresAt: body.expires_at),
             groups: Array(body.groups ?? []))
         var response = try HTTPResponse.json(encoding: account, status: .created)
-        response.headers["Location"] = "/v1/vendor-accounts/\(account.id.uuidString.lowercased())"
+        response.headers["Location"] = "/v1/vendor-accounts/\(account.id.uuidString)"
         return response
     }
 
@@ -271,7 +271,7 @@ public struct FleetRoutes: Sendable {
         }
         let vehicle = try await vehicles.create(draft)
         var response = try HTTPResponse.json(encoding: vehicle, status: .created)
-        response.headers["Location"] = "/v1/vehicles/\(vehicle.id.uuidString.lowercased())"
+        response.headers["Location"] = "/v1/vehicles/\(vehicle.id.uuidString)"
         return response
     }
 
