@@ -2,6 +2,7 @@ import HTTP
 import Logging
 import Observability
 import Postgres
+import Vendors
 
 /// One Curtail process's shared parts — configuration, database pool, metrics — and the router built from them.
 ///
@@ -12,12 +13,24 @@ public struct CurtailApplication: Sendable {
     public let pool: PostgresPool
     public let metrics: MetricsRegistry
     public let logger: Logger
+    /// The vehicle makers' APIs, by vendor: what `POST /v1/vendor-accounts/{id}/sync` and token refresh call.
+    /// Empty by default (sync then answers 503 naming the missing adapter).
+    public var vendors: [VendorName: any VehicleAPI]
 
-    public init(configuration: CurtailConfiguration, pool: PostgresPool, metrics: MetricsRegistry = MetricsRegistry(), logger: Logger) {
+    public init(
+        configuration: CurtailConfiguration, pool: PostgresPool, metrics: MetricsRegistry = MetricsRegistry(), logger: Logger,
+        vendors: [VendorName: any VehicleAPI] = [:]
+    ) {
         self.configuration = configuration
         self.pool = pool
         self.metrics = metrics
         self.logger = logger
+        self.vendors = vendors
+    }
+
+    /// Request size limits for the HTTP server: the defaults, plus a larger body for the fleet bulk import.
+    public var httpLimits: HTTPLimits {
+        HTTPLimits(maxBodyBytesByPath: [FleetRoutes.importPath: FleetRoutes.maxImportBytes])
     }
 
     /// Opens the pool described by `configuration` (connections are made lazily).
@@ -36,6 +49,7 @@ public struct CurtailApplication: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         OperationsRoutes(pool: pool, migrationsDirectory: configuration.migrationsDirectory, metrics: metrics).register(on: &router)
         TokenRoutes(clients: clients, tokenLifetime: configuration.tokenLifetime).register(on: &router)
+        FleetRoutes(pool: pool, authenticator: authenticator, secretKeyHex: configuration.secretKeyHex, vendors: vendors, logger: logger).register(on: &router)
         return router
     }
 

@@ -33,7 +33,7 @@ struct Serve: AsyncParsableCommand {
             tls = try TLSContext.server(certificateChainPath: cert, privateKeyPath: key)
         }
         let server = HTTPServer(
-            configuration: HTTPServerConfiguration(host: configuration.listenHost, port: configuration.listenPort, tls: tls),
+            configuration: HTTPServerConfiguration(host: configuration.listenHost, port: configuration.listenPort, limits: app.httpLimits, tls: tls),
             responder: app.makeRouter().buildResponder(), logger: logger)
         app.metrics.addCollector { [(name: "curtail_http_open_connections", help: "Open HTTP connections.", labels: [:], value: Double(server.openConnectionCount))] }
         try server.start()

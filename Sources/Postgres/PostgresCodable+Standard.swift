@@ -72,7 +72,8 @@ extension UUID: PostgresCodable {
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     public static var postgresTypeOID: UInt32 { Element.postgresArrayTypeOID }
     public var postgresText: String? {
-        if let bytes = self as? [UInt8] { return PostgresByteA.encode(bytes) }
+        // Test the element type, not the value: an empty [String] casts to [UInt8] and would encode as bytea.
+        if Element.self == UInt8.self, let bytes = self as? [UInt8] { return PostgresByteA.encode(bytes) }
         return PostgresArrayLiteral.encode(self.map { $0.postgresArrayElementText })
     }
 }

@@ -164,6 +164,63 @@ public actor PostgresConnection {
         }
     }
 
+    // MARK: - COPY
+
+    func copyInIsolated(_ sql: String, chunks: [[UInt8]], file: String, line: Int) throws -> Int {
+        let pointer = try livePointer(query: sql, file: file, line: line)
+        guard let start = PQexec(pointer, sql) else {
+            throw PostgresError(
+                code: .connectionClosed, message: String(cString: PQerrorMessage(pointer)).trimmingTrailingNewlines(),
+                query: sql, file: file, line: line)
+        }
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            // Not a COPY FROM STDIN (or rejected up front): report it as any other statement's result.
+            _ = try consume(start, pointer: pointer, sql: sql, file: file, line: line)
+            throw PostgresError(
+                code: .unexpectedResult, message: "statement is not COPY ... FROM STDIN", query: sql, file: file,
+                line: line)
+        }
+        PQclear(start)
+        var sendFailure: String?
+        sending: for chunk in chunks where !chunk.isEmpty {
+            // Blocking mode: PQputCopyData returns 1 once queued, -1 on failure (never 0).
+            var offset = 0
+            while offset < chunk.count {
+                let size = min(1 << 20, chunk.count - offset)
+                let status = chunk.withUnsafeBufferPointer { buffer in
+                    buffer.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: size) {
+                        PQputCopyData(pointer, $0, Int32(size))
+                    }
+                }
+                if status != 1 {
+                    sendFailure = String(cString: PQerrorMessage(pointer)).trimmingTrailingNewlines()
+                    break sending
+                }
+                offset += size
+            }
+        }
+        // Ending with an error message makes the server fail the COPY, so nothing partial is kept.
+        if PQputCopyEnd(pointer, sendFailure == nil ? nil : "client failed to send COPY data") != 1 {
+            sendFailure = sendFailure ?? String(cString: PQerrorMessage(pointer)).trimmingTrailingNewlines()
+        }
+        // Drain every result; the first error wins.
+        var firstError: (any Error)?
+        var copied = 0
+        while let result = PQgetResult(pointer) {
+            do {
+                let rows = try consume(result, pointer: pointer, sql: sql, file: file, line: line)
+                copied = rows.affectedRows ?? copied
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+        if let sendFailure {
+            throw PostgresError(code: .connectionClosed, message: sendFailure, query: sql, file: file, line: line)
+        }
+        return copied
+    }
+
     // MARK: - libpq plumbing
 
     private func livePointer(query: String, file: String, line: Int) throws -> OpaquePointer {
@@ -238,5 +295,27 @@ public actor PostgresConnection {
         let tag = String(cString: PQcmdStatus(result))
         let tuples = String(cString: PQcmdTuples(result))
         return PostgresRows(columns: columns, rows: rows, commandTag: tag, affectedRows: Int(tuples))
+    }
+}
+
+extension PostgresConnection {
+    /// Streams rows into a table with `COPY ... FROM STDIN`: the fastest way to load many rows.
+    ///
+    /// `sql` is the COPY statement (`COPY staging (a, b) FROM STDIN`, text format unless it says otherwise); `data`
+    /// is the whole payload in that format, sent in chunks of at most 1 MiB. Escaping the payload is the caller's
+    /// job (``PostgresCopy/escapeText(_:)`` for the text format). Returns the number of rows copied.
+    ///
+    /// Inside a transaction, a failed COPY aborts it like any failed statement.
+    /// - Throws: ``PostgresError``: ``PostgresError/Code/server`` with the SQLSTATE when the server rejects the
+    ///   statement or a row (`22P02` bad input, `23505` in a unique target, ...); ``PostgresError/Code/connectionClosed``.
+    @discardableResult
+    public func copyIn(_ sql: String, data: [UInt8], file: String = #fileID, line: Int = #line) throws -> Int {
+        try copyIn(sql, chunks: [data], file: file, line: line)
+    }
+
+    /// As ``copyIn(_:data:file:line:)``, with the payload already split into chunks (each sent as it is).
+    @discardableResult
+    public func copyIn(_ sql: String, chunks: [[UInt8]], file: String = #fileID, line: Int = #line) throws -> Int {
+        try copyInIsolated(sql, chunks: chunks, file: file, line: line)
     }
 }

@@ -20,6 +20,17 @@ import Testing
         }
     }
 
+    @Test func bodyLimitOverride_AppliesToItsPathOnly() throws {
+        let limits = HTTPLimits(maxBodyBytes: 4, maxBodyBytesByPath: ["/import": 10])
+        let big = "0123456789"
+        let allowed = try decode("POST /import?dry=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n\(big)", limits: limits)
+        #expect(allowed.first?.body.count == 10)
+        let chunked = try decode("POST /import HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n\(big)\r\n0\r\n\r\n", limits: limits)
+        #expect(chunked.first?.body.count == 10)
+        #expect(rejection("POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n\(big)", limits: limits)?.status == .contentTooLarge)
+        #expect(rejection("POST /import HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n\(big)x", limits: limits)?.status == .contentTooLarge)
+    }
+
     @Test func simpleGet_DecodesMethodTargetHeaders() throws {
         let requests = try decode("GET /v1/vehicles?group=a%20b&x=1+2 HTTP/1.1\r\nHost: example\r\nAccept: */*\r\n\r\n")
         #expect(requests.count == 1)

@@ -50,3 +50,11 @@ import Testing
         #expect(error.isUniqueViolation)
     }
 }
+
+@Test func emptyTextArray_BindsAsArrayNotBytea() async throws {
+    let pool = try TestDatabase.pool(maxConnections: 1)
+    let empty: [String] = []
+    let rows = try await pool.query("SELECT cardinality(\(empty)::text[]) AS n")
+    #expect(try rows.first?.decode(Int.self, column: "n") == 0)
+    await pool.close()
+}

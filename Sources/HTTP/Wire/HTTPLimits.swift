@@ -12,16 +12,30 @@ public struct HTTPLimits: Sendable {
     public var maxBodyBytes: Int
     /// Longest chunk-size line, extensions included. Past it: 400. Defaults to 1 KiB.
     public var maxChunkLineBytes: Int
+    /// Larger body limits for particular paths (exact match on the request path, query excluded), such as a bulk
+    /// import endpoint; every other path keeps ``maxBodyBytes``. Defaults to none.
+    public var maxBodyBytesByPath: [String: Int]
 
     public init(
         maxRequestLineBytes: Int = 8 * 1024, maxHeaderBytes: Int = 16 * 1024, maxHeaderCount: Int = 100,
-        maxBodyBytes: Int = 1024 * 1024, maxChunkLineBytes: Int = 1024
+        maxBodyBytes: Int = 1024 * 1024, maxChunkLineBytes: Int = 1024, maxBodyBytesByPath: [String: Int] = [:]
     ) {
         self.maxRequestLineBytes = maxRequestLineBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxBodyBytes = maxBodyBytes
         self.maxChunkLineBytes = maxChunkLineBytes
+        self.maxBodyBytesByPath = maxBodyBytesByPath
+    }
+
+    /// These limits with ``maxBodyBytes`` replaced by the override for `target`'s path, if there is one.
+    func forTarget(_ target: String) -> HTTPLimits {
+        guard !maxBodyBytesByPath.isEmpty else { return self }
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
+        guard let override = maxBodyBytesByPath[path] else { return self }
+        var limits = self
+        limits.maxBodyBytes = override
+        return limits
     }
 }
 

@@ -14,7 +14,7 @@ public struct HTTPRequestDecoder {
     private enum State {
         case head
         case body(Head, BodyFraming)
-        case chunked(Head, ChunkedBodyDecoder)
+        case chunked(Head, ChunkedBodyDecoder, HTTPLimits)
     }
 
     public let limits: HTTPLimits
@@ -70,11 +70,12 @@ public struct HTTPRequestDecoder {
             switch state {
             case .head:
                 guard let head = try parseHead() else { return nil }
-                guard let framing = try HTTPHeadParser.bodyFraming(head.headers, version: head.version, limits: limits) else {
+                let bodyLimits = limits.forTarget(head.target)
+                guard let framing = try HTTPHeadParser.bodyFraming(head.headers, version: head.version, limits: bodyLimits) else {
                     return HTTPRequest(method: head.method, target: head.target, version: head.version, headers: head.headers)
                 }
                 if head.headers.hasToken("100-continue", in: "Expect") && head.version == .http11 { continuePending = true }
-                state = framing == .chunked ? .chunked(head, ChunkedBodyDecoder()) : .body(head, framing)
+                state = framing == .chunked ? .chunked(head, ChunkedBodyDecoder(), bodyLimits) : .body(head, framing)
             case .body(let head, .length(let length)):
                 guard buffer.count - cursor >= length else { return nil }
                 let body = Array(buffer[cursor..<cursor + length])
@@ -82,10 +83,10 @@ public struct HTTPRequestDecoder {
                 return finish(head, body: body)
             case .body:
                 preconditionFailure("requests are framed by length or chunks only")
-            case .chunked(let head, var decoder):
-                let complete = try decoder.decode(buffer, cursor: &cursor, limits: limits)
+            case .chunked(let head, var decoder, let bodyLimits):
+                let complete = try decoder.decode(buffer, cursor: &cursor, limits: bodyLimits)
                 guard complete else {
-                    state = .chunked(head, decoder)
+                    state = .chunked(head, decoder, bodyLimits)
                     return nil
                 }
                 var head = head

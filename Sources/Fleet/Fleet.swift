@@ -1,1 +1,0 @@
-// Fleet registry: vendor accounts, vehicles, groups, preferences, opt-outs.
