@@ -1,1 +1,0 @@
-// OpenADR 3 objects in Postgres: programs, events, reports, subscriptions, notifications.
