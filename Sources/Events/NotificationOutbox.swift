@@ -10,8 +10,8 @@ import Postgres
 /// - its `programID` is the object's program (VENs and resources belong to no program: any subscription of the
 ///   owner matches);
 /// - its owner owns the object, or is an operator (a tenant never hears of another tenant's objects);
-/// - its `targets`, when it has any, share a type and a value with the object's targets (an object without targets
-///   addresses everyone, so it matches).
+/// - its `targets` pass ``targetsMatch(_:_:)``: for each target type both it and the object name, they share a
+///   value (an object without targets addresses everyone, so it matches).
 ///
 /// Each matching entry yields one outbox row per distinct callback URL and token; ``NotificationDeliveryWorker``
 /// sends them.
@@ -50,15 +50,20 @@ enum NotificationOutbox {
         }
     }
 
-    /// True when the subscription has no targets, the object has none, or they share a type and a value.
+    /// Whether an object's targets pass a subscription's target filter. A target type the two do not share does
+    /// not filter (a VEN subscribed with `GROUP` targets still hears of a program aimed at a `SERVICE_AREA`); for
+    /// every type both name, the object must hold at least one of the subscription's values. No targets on either
+    /// side: everything passes.
     static func targetsMatch(_ subscription: [ValuesMap]?, _ object: [ValuesMap]?) -> Bool {
-        guard let subscription, !subscription.isEmpty, let object, !object.isEmpty else { return true }
-        for wanted in subscription {
-            for target in object where target.type == wanted.type {
-                if !Set(target.values).isDisjoint(with: wanted.values) { return true }
-            }
+        guard let subscription, let object else { return true }
+        var wanted: [String: Set<ValuesMap.Value>] = [:]
+        var held: [String: Set<ValuesMap.Value>] = [:]
+        for target in subscription { wanted[target.type, default: []].formUnion(target.values) }
+        for target in object { held[target.type, default: []].formUnion(target.values) }
+        for (type, values) in wanted {
+            if let objectValues = held[type], objectValues.isDisjoint(with: values) { return false }
         }
-        return false
+        return true
     }
 }
 

@@ -72,7 +72,8 @@ extension UUID: PostgresCodable {
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     public static var postgresTypeOID: UInt32 { Element.postgresArrayTypeOID }
     public var postgresText: String? {
-        if let bytes = self as? [UInt8] { return PostgresByteA.encode(bytes) }
+        // Checked by type, not by cast: an empty [String] casts to [UInt8] and would be sent as an empty bytea.
+        if Element.self == UInt8.self, let bytes = self as? [UInt8] { return PostgresByteA.encode(bytes) }
         return PostgresArrayLiteral.encode(self.map { $0.postgresArrayElementText })
     }
 }
