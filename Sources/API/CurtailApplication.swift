@@ -37,7 +37,7 @@ public struct CurtailApplication: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         OperationsRoutes(pool: pool, migrationsDirectory: configuration.migrationsDirectory, metrics: metrics).register(on: &router)
         TokenRoutes(clients: clients, tokenLifetime: configuration.tokenLifetime).register(on: &router)
-        OpenADRRoutes(store: OpenADRStore(pool: pool), authenticator: authenticator).register(on: &router)
+        OpenADRRoutes(store: openADRStore, authenticator: authenticator).register(on: &router)
         return router
     }
 
