@@ -78,7 +78,9 @@ public struct NotificationDeliveryWorker: Sendable {
             } catch {
                 logger.error(
                     "notification delivery pass failed",
-                    metadata: ["error": "\((error as? PostgresError)?.description ?? String(describing: type(of: error)))"])
+                    metadata: [
+                        "error": "\((error as? PostgresError)?.description ?? String(describing: type(of: error)))"
+                    ])
                 try? await Task.sleep(for: configuration.pollInterval)
             }
         }
@@ -145,7 +147,8 @@ public struct NotificationDeliveryWorker: Sendable {
         var failure: String?
         do {
             status = try await transport.post(
-                url: row.callbackURL, headers: headers, body: Array(row.body.utf8), timeout: configuration.requestTimeout)
+                url: row.callbackURL, headers: headers, body: Array(row.body.utf8),
+                timeout: configuration.requestTimeout)
             if let status, !(200..<300).contains(status) { failure = "HTTP \(status)" }
         } catch let error as WebhookTransportError {
             failure = error.reason

@@ -69,7 +69,9 @@ extension OpenADRStore {
                 WHERE id = \(id) AND deleted_at IS NULL AND (\(viewer.seesAll) OR owner = \(viewer.clientKey)::uuid)
                 FOR UPDATE
                 """)
-            guard let previous = try rows.objects(Event.self).first else { throw OpenADRStoreError.notFound("Event", id) }
+            guard let previous = try rows.objects(Event.self).first else {
+                throw OpenADRStoreError.notFound("Event", id)
+            }
             let owner = try await programOwner(write.event.programID, viewer: viewer, on: connection)
             var event = write.event
             event.id = id

@@ -38,7 +38,9 @@ extension OpenADRStore {
             SELECT object::text AS object FROM programs
             WHERE id = \(id) AND deleted_at IS NULL AND (\(viewer.seesAll) OR owner = \(viewer.clientKey)::uuid)
             """)
-        guard let program = try rows.objects(Program.self).first else { throw OpenADRStoreError.notFound("Program", id) }
+        guard let program = try rows.objects(Program.self).first else {
+            throw OpenADRStoreError.notFound("Program", id)
+        }
         return program
     }
 

@@ -63,7 +63,9 @@ extension OpenADRStore {
                 WHERE id = \(id) AND (\(viewer.seesAll) OR owner = \(viewer.clientKey)::uuid)
                 FOR UPDATE
                 """)
-            guard let previous = try rows.objects(Report.self).first else { throw OpenADRStoreError.notFound("Report", id) }
+            guard let previous = try rows.objects(Report.self).first else {
+                throw OpenADRStoreError.notFound("Report", id)
+            }
             var report = body
             report.id = id
             report.createdDateTime = previous.createdDateTime
@@ -97,14 +99,18 @@ extension OpenADRStore {
             let report = try rows.objects(Report.self)[0]
             try await NotificationOutbox.enqueue(
                 on: connection, operation: .delete, object: .report(report), programID: report.programID,
-                owners: [try row.decode(String.self, column: "owner"), try row.decode(String.self, column: "event_owner")],
+                owners: [
+                    try row.decode(String.self, column: "owner"), try row.decode(String.self, column: "event_owner"),
+                ],
                 targets: nil)
             return report
         }
     }
 
     /// The owner of the reported event, checking that `viewer` sees it and that it belongs to `report.programID`.
-    private func reportedEventOwner(_ report: Report, viewer: Viewer, on connection: PostgresConnection) async throws -> String {
+    private func reportedEventOwner(_ report: Report, viewer: Viewer, on connection: PostgresConnection) async throws
+        -> String
+    {
         let rows = try await connection.query(
             """
             SELECT owner::text AS owner, program_id FROM events

@@ -116,7 +116,9 @@ extension OpenADRStore {
     }
 
     /// The union of objects, normalised operations and callback URLs over `objectOperations`.
-    static func matchColumns(_ subscription: Subscription) -> (objects: [String], operations: [String], callbackURLs: [String]) {
+    static func matchColumns(_ subscription: Subscription) -> (
+        objects: [String], operations: [String], callbackURLs: [String]
+    ) {
         var objects: Set<String> = []
         var operations: Set<String> = []
         var urls: Set<String> = []

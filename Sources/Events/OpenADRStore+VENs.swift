@@ -34,7 +34,8 @@ extension OpenADRStore {
     /// VEN `id`, if `viewer` owns it (or is an operator). - Throws: `notFound`.
     public func ven(id: String, viewer: Viewer) async throws -> VEN {
         let rows = try await pool.query(
-            "SELECT object::text AS object FROM vens WHERE id = \(id) AND (\(viewer.seesAll) OR owner = \(viewer.clientKey)::uuid)")
+            "SELECT object::text AS object FROM vens WHERE id = \(id) AND (\(viewer.seesAll) OR owner = \(viewer.clientKey)::uuid)"
+        )
         guard let ven = try rows.objects(VEN.self).first else { throw OpenADRStoreError.notFound("VEN", id) }
         return ven
     }
@@ -81,7 +82,8 @@ extension OpenADRStore {
                 throw error.mappingUniqueViolation("A VEN named \(ven.venName) already exists.")
             }
             try await NotificationOutbox.enqueue(
-                on: connection, operation: .put, object: .ven(ven), programID: nil, owners: [owner], targets: ven.targets)
+                on: connection, operation: .put, object: .ven(ven), programID: nil, owners: [owner],
+                targets: ven.targets)
             return ven
         }
     }
@@ -142,7 +144,9 @@ extension OpenADRStore {
             SELECT object::text AS object FROM resources
             WHERE id = \(id) AND ven_id = \(venID) AND (\(viewer.seesAll) OR owner = \(viewer.clientKey)::uuid)
             """)
-        guard let resource = try rows.objects(Resource.self).first else { throw OpenADRStoreError.notFound("Resource", id) }
+        guard let resource = try rows.objects(Resource.self).first else {
+            throw OpenADRStoreError.notFound("Resource", id)
+        }
         return resource
     }
 
@@ -163,7 +167,8 @@ extension OpenADRStore {
     }
 
     /// Replaces resource `id` of VEN `venID` (PUT). - Throws: `notFound`, `conflict`.
-    public func replaceResource(id: String, venID: String, with body: Resource, viewer: Viewer) async throws -> Resource {
+    public func replaceResource(id: String, venID: String, with body: Resource, viewer: Viewer) async throws -> Resource
+    {
         try await pool.withTransaction { connection in
             let rows = try await connection.query(
                 """
@@ -188,7 +193,8 @@ extension OpenADRStore {
                     WHERE id = \(id)
                     """)
             } catch let error as PostgresError {
-                throw error.mappingUniqueViolation("VEN \(venID) already has a resource named \(resource.resourceName).")
+                throw error.mappingUniqueViolation(
+                    "VEN \(venID) already has a resource named \(resource.resourceName).")
             }
             try await NotificationOutbox.enqueue(
                 on: connection, operation: .put, object: .resource(resource), programID: nil, owners: [owner],

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Sends one webhook POST and reports the status code: the seam between the delivery worker and an HTTP client.
@@ -37,10 +37,12 @@ public struct URLSessionWebhookTransport: WebhookTransport {
         session = URLSession(configuration: configuration, delegate: RefuseRedirects(), delegateQueue: nil)
     }
 
-    public func post(url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration) async throws
+    public func post(url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration)
+        async throws
         -> Int
     {
-        guard let target = URL(string: url), let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https"
+        guard let target = URL(string: url), let scheme = target.scheme?.lowercased(),
+            scheme == "http" || scheme == "https"
         else { throw WebhookTransportError("invalid callback URL") }
         var request = URLRequest(url: target)
         request.httpMethod = "POST"
@@ -57,7 +59,8 @@ public struct URLSessionWebhookTransport: WebhookTransport {
                     } else if let error = error as? URLError {
                         continuation.resume(throwing: WebhookTransportError("URLError \(error.code.rawValue)"))
                     } else {
-                        continuation.resume(throwing: WebhookTransportError(error == nil ? "no response" : "transport failure"))
+                        continuation.resume(
+                            throwing: WebhookTransportError(error == nil ? "no response" : "transport failure"))
                     }
                 }
                 box.set(task)

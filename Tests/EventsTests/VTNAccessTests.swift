@@ -81,7 +81,9 @@ import Testing
             #expect(created.status == 201, "\(created.text)")
             let reportID = try created.decode(Report.self).id!
             #expect(try await vtn.send("GET", "/reports/\(reportID)", token: utilityA).status == 200)
-            #expect(try await vtn.send("GET", "/reports?eventID=\(event.id!)", token: utilityA).decode([Report].self).count == 1)
+            #expect(
+                try await vtn.send("GET", "/reports?eventID=\(event.id!)", token: utilityA).decode([Report].self).count
+                    == 1)
             #expect(try await vtn.send("GET", "/reports/\(reportID)", token: utilityB).status == 404)
             #expect(try await vtn.send("GET", "/reports", token: utilityB).decode([Report].self).isEmpty)
         }

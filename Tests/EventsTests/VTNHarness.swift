@@ -7,7 +7,7 @@ import Postgres
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One running VTN for a test: a fresh schema in the throwaway PostgreSQL (DATABASE_URL), migrated; the real
@@ -35,7 +35,8 @@ struct VTN {
         let schema = "vtn_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
         let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
         let pool = PostgresPool(
-            configuration: .init(connection: .init(connectionString: url, connectTimeout: .seconds(5)), maxConnections: 6))
+            configuration: .init(
+                connection: .init(connectionString: url, connectTimeout: .seconds(5)), maxConnections: 6))
         try await Migrator(directory: migrationsDirectory, pool: pool, schema: schema).migrate()
         let configuration = try CurtailConfiguration.fromEnvironment([
             "DATABASE_URL": url, "CURTAIL_MIGRATIONS": migrationsDirectory,
@@ -67,12 +68,15 @@ struct VTN {
 
     static let businessLogic: [Scope] = [.readAll, .writePrograms, .writeEvents, .writeSubscriptions, .writeVENs]
     static let ven: [Scope] = [.readAll, .writeReports, .writeSubscriptions, .writeVENs]
-    static let `operator`: [Scope] = [.fleetRead, .fleetWrite, .readAll, .writePrograms, .writeEvents, .writeReports, .writeSubscriptions, .writeVENs]
+    static let `operator`: [Scope] = [
+        .fleetRead, .fleetWrite, .readAll, .writePrograms, .writeEvents, .writeReports, .writeSubscriptions, .writeVENs,
+    ]
 
     /// Creates a client with `scopes` through ClientStore and returns a bearer token from the real token endpoint.
     func token(_ name: String, _ scopes: [Scope]) async throws -> String {
         let credentials = try await app.clients.create(name: name, scopes: scopes)
-        let form = "grant_type=client_credentials&client_id=\(credentials.clientID)&client_secret=\(credentials.clientSecret)"
+        let form =
+            "grant_type=client_credentials&client_id=\(credentials.clientID)&client_secret=\(credentials.clientSecret)"
         let response = try await send(
             "POST", "/auth/token", body: Data(form.utf8), contentType: "application/x-www-form-urlencoded")
         try #require(response.status == 200, "token request failed: \(response.text)")
@@ -107,7 +111,8 @@ struct VTN {
         contentType: String = "application/json"
     ) async throws -> Response {
         try await Self.http(
-            method, "http://127.0.0.1:\(port)/openadr3/3.0.1\(path)", token: token, body: body, contentType: contentType)
+            method, "http://127.0.0.1:\(port)/openadr3/3.0.1\(path)", token: token, body: body, contentType: contentType
+        )
     }
 
     /// Sends `value` encoded as JSON.
@@ -116,7 +121,8 @@ struct VTN {
     }
 
     static func http(
-        _ method: String, _ url: String, token: String? = nil, body: Data? = nil, contentType: String = "application/json"
+        _ method: String, _ url: String, token: String? = nil, body: Data? = nil,
+        contentType: String = "application/json"
     ) async throws -> Response {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
@@ -138,7 +144,8 @@ struct VTN {
                 for (key, value) in http.allHeaderFields {
                     headers[String(describing: key).lowercased()] = String(describing: value)
                 }
-                continuation.resume(returning: Response(status: http.statusCode, headers: headers, body: data ?? Data()))
+                continuation.resume(
+                    returning: Response(status: http.statusCode, headers: headers, body: data ?? Data()))
             }.resume()
         }
     }

@@ -30,7 +30,8 @@ import Testing
             #expect(try await vtn.send("DELETE", "/events/\(event.id!)", token: token).status == 404)
 
             let row = try await vtn.pool.query(
-                "SELECT cancelled_at IS NOT NULL AS cancelled, deleted_at IS NOT NULL AS deleted FROM events WHERE id = \(event.id!)")
+                "SELECT cancelled_at IS NOT NULL AS cancelled, deleted_at IS NOT NULL AS deleted FROM events WHERE id = \(event.id!)"
+            )
             #expect(try row[0].decode(Bool.self, column: "cancelled"))
             #expect(try row[0].decode(Bool.self, column: "deleted"))
         }
@@ -54,7 +55,8 @@ import Testing
 
             // A past window that is not that shape (a real shed that already ended) is still refused.
             var stale = event.withoutVTNFields
-            stale.intervalPeriod = IntervalPeriod(start: DateTime(rfc3339: "2020-01-01T00:00:00Z")!, duration: ISODuration(totalSeconds: 3600))
+            stale.intervalPeriod = IntervalPeriod(
+                start: DateTime(rfc3339: "2020-01-01T00:00:00Z")!, duration: ISODuration(totalSeconds: 3600))
             stale.intervals[0].payloads = [ValuesMap(.simple, [7])]
             let refused = try await vtn.send("PUT", "/events/\(event.id!)", token: token, json: stale)
             #expect(refused.status == 400)

@@ -18,7 +18,8 @@ import Testing
             let all = try await vtn.send("GET", "/events", token: token).decode([Event].self)
             #expect(all.map(\.id) == (created + [other]).map(\.id), "creation order")
 
-            let byProgram = try await vtn.send("GET", "/events?programID=\(first.id!)", token: token).decode([Event].self)
+            let byProgram = try await vtn.send("GET", "/events?programID=\(first.id!)", token: token).decode(
+                [Event].self)
             #expect(byProgram.map(\.id) == created.map(\.id))
 
             let byTargets = try await vtn.send(
@@ -27,7 +28,8 @@ import Testing
             ).decode([Event].self)
             #expect(byTargets.map(\.id) == [created[0], created[2], created[3]].map(\.id))
 
-            let noMatch = try await vtn.send("GET", "/events?targetType=SERVICE_AREA&targetValues=fleet-a", token: token)
+            let noMatch = try await vtn.send(
+                "GET", "/events?targetType=SERVICE_AREA&targetValues=fleet-a", token: token)
             #expect(try noMatch.decode([Event].self).isEmpty)
 
             let page = try await vtn.send("GET", "/events?programID=\(first.id!)&skip=1&limit=2", token: token)
@@ -72,7 +74,8 @@ import Testing
             let byClient = try await vtn.send("GET", "/subscriptions?clientName=curtail-ven-01", token: token)
             #expect(try byClient.decode([Subscription].self).map(\.id) == [eventsOnly.id])
             let byTarget = try await vtn.send(
-                "GET", "/subscriptions?targetType=GROUP&targetValues=curtail-fleet-a&programID=\(program.id!)", token: token)
+                "GET", "/subscriptions?targetType=GROUP&targetValues=curtail-fleet-a&programID=\(program.id!)",
+                token: token)
             #expect(try byTarget.decode([Subscription].self).count == 2)
 
             var report: Report = try VTN.example("report.json")
@@ -83,7 +86,8 @@ import Testing
             _ = try await vtn.send("POST", "/reports", token: token, json: report)
             let byName = try await vtn.send("GET", "/reports?clientName=another-ven", token: token)
             #expect(try byName.decode([Report].self).map(\.clientName) == ["another-ven"])
-            let byEvent = try await vtn.send("GET", "/reports?eventID=\(event.id!)&programID=\(program.id!)", token: token)
+            let byEvent = try await vtn.send(
+                "GET", "/reports?eventID=\(event.id!)&programID=\(program.id!)", token: token)
             #expect(try byEvent.decode([Report].self).count == 2)
             #expect(try await vtn.send("GET", "/reports?eventID=none", token: token).decode([Report].self).isEmpty)
         }

@@ -135,9 +135,12 @@ final class Subscriber: Sendable {
                 // The program subscription wants UPDATE and DELETE only: the program PUT reaches /callbacks/programs.
                 var changed = program.withoutVTNFields
                 changed.programLongName = "changed"
-                #expect(try await vtn.send("PUT", "/programs/\(program.id!)", token: utility, json: changed).status == 200)
+                #expect(
+                    try await vtn.send("PUT", "/programs/\(program.id!)", token: utility, json: changed).status == 200)
                 let withProgram = try await subscriber.waitFor(6)
-                #expect(withProgram.map(\.path).filter { $0 == "/callbacks/programs" }.count == 1, "\(withProgram.map(\.path))")
+                #expect(
+                    withProgram.map(\.path).filter { $0 == "/callbacks/programs" }.count == 1,
+                    "\(withProgram.map(\.path))")
             }
         }
     }
@@ -154,19 +157,24 @@ final class Subscriber: Sendable {
             // A listens for fleet-a events only; B listens to everything in its own program.
             let onlyFleetA = Subscription(
                 clientName: "a", programID: programA.id!,
-                objectOperations: [ObjectOperation(objects: [.event], operations: [.post], callbackUrl: subscriber.url("a"))],
+                objectOperations: [
+                    ObjectOperation(objects: [.event], operations: [.post], callbackUrl: subscriber.url("a"))
+                ],
                 targets: [ValuesMap(.group, ["fleet-a"])])
             #expect(try await vtn.send("POST", "/subscriptions", token: utilityA, json: onlyFleetA).status == 201)
             let everythingB = Subscription(
                 clientName: "b", programID: programB.id!,
                 objectOperations: [
-                    ObjectOperation(objects: [.event, .program], operations: [.create, .update, .delete], callbackUrl: subscriber.url("b"))
+                    ObjectOperation(
+                        objects: [.event, .program], operations: [.create, .update, .delete],
+                        callbackUrl: subscriber.url("b"))
                 ])
             #expect(try await vtn.send("POST", "/subscriptions", token: utilityB, json: everythingB).status == 201)
 
             try await Self.withWorker(vtn) {
                 _ = try await vtn.createEvent(token: utilityA, programID: programA.id!, groups: ["fleet-b"])
-                let wanted = try await vtn.createEvent(token: utilityA, programID: programA.id!, groups: ["fleet-a", "x"])
+                let wanted = try await vtn.createEvent(
+                    token: utilityA, programID: programA.id!, groups: ["fleet-a", "x"])
                 let received = try await subscriber.waitFor(1)
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(subscriber.received.count == 1)
@@ -189,7 +197,9 @@ final class Subscriber: Sendable {
             let subscription = Subscription(
                 clientName: "a", programID: program.id!,
                 objectOperations: [
-                    ObjectOperation(objects: [.event], operations: [.create], callbackUrl: subscriber.url("a"), bearerToken: "secret-token")
+                    ObjectOperation(
+                        objects: [.event], operations: [.create], callbackUrl: subscriber.url("a"),
+                        bearerToken: "secret-token")
                 ])
             #expect(try await vtn.send("POST", "/subscriptions", token: utility, json: subscription).status == 201)
             var configuration = Self.fastWorker
@@ -200,13 +210,15 @@ final class Subscriber: Sendable {
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline {
                 try await worker.deliverDue()
-                let done = try await vtn.pool.query("SELECT count(*) AS n FROM notification_outbox WHERE failed_at IS NOT NULL")
+                let done = try await vtn.pool.query(
+                    "SELECT count(*) AS n FROM notification_outbox WHERE failed_at IS NOT NULL")
                 if try done[0].decode(Int.self, column: "n") == 1 { break }
                 try await Task.sleep(for: .milliseconds(30))
             }
             #expect(subscriber.received.count == 3)
             let row = try await vtn.pool.query(
-                "SELECT attempts, last_status, bearer_token IS NULL AS erased, failed_at IS NOT NULL AS failed FROM notification_outbox")
+                "SELECT attempts, last_status, bearer_token IS NULL AS erased, failed_at IS NOT NULL AS failed FROM notification_outbox"
+            )
             #expect(try row[0].decode(Int.self, column: "attempts") == 3)
             #expect(try row[0].decode(Int.self, column: "last_status") == 500)
             #expect(try row[0].decode(Bool.self, column: "erased"))
@@ -216,9 +228,15 @@ final class Subscriber: Sendable {
 
     @Test func backoff_DoublesWithJitter_AndIsCapped() {
         let configuration = NotificationDeliveryWorker.Configuration(baseDelay: .seconds(2), maxDelay: .seconds(60))
-        #expect(NotificationDeliveryWorker.backoff(afterAttempt: 1, configuration: configuration, random: 1) == .seconds(2))
-        #expect(NotificationDeliveryWorker.backoff(afterAttempt: 3, configuration: configuration, random: 1) == .seconds(8))
-        #expect(NotificationDeliveryWorker.backoff(afterAttempt: 3, configuration: configuration, random: 0.5) == .seconds(4))
-        #expect(NotificationDeliveryWorker.backoff(afterAttempt: 20, configuration: configuration, random: 1) == .seconds(60))
+        #expect(
+            NotificationDeliveryWorker.backoff(afterAttempt: 1, configuration: configuration, random: 1) == .seconds(2))
+        #expect(
+            NotificationDeliveryWorker.backoff(afterAttempt: 3, configuration: configuration, random: 1) == .seconds(8))
+        #expect(
+            NotificationDeliveryWorker.backoff(afterAttempt: 3, configuration: configuration, random: 0.5)
+                == .seconds(4))
+        #expect(
+            NotificationDeliveryWorker.backoff(afterAttempt: 20, configuration: configuration, random: 1)
+                == .seconds(60))
     }
 }

@@ -43,7 +43,8 @@ import Testing
             #expect(try read.decode(Event.self) == event)
 
             let row = try #require(
-                try await vtn.pool.query("SELECT starts_at, ends_at, revision FROM events WHERE id = \(event.id!)").first)
+                try await vtn.pool.query("SELECT starts_at, ends_at, revision FROM events WHERE id = \(event.id!)")
+                    .first)
             let timeline = try example.validated(now: Date(timeIntervalSince1970: 0)).timeline
             #expect(try row.decode(Date.self, column: "starts_at") == timeline.start)
             #expect(try row.decode(Date.self, column: "ends_at") == timeline.end)
@@ -150,7 +151,8 @@ import Testing
             #expect(madeResource.status == 201, "\(madeResource.text)")
             let storedResource = try madeResource.decode(Resource.self)
             #expect(storedResource.venID == stored.id)
-            #expect(try await vtn.send("POST", "/vens/\(stored.id!)/resources", token: token, json: resource).status == 409)
+            #expect(
+                try await vtn.send("POST", "/vens/\(stored.id!)/resources", token: token, json: resource).status == 409)
             let list = try await vtn.send(
                 "GET", "/vens/\(stored.id!)/resources?targetType=GROUP&targetValues=curtail-fleet-a", token: token)
             #expect(try list.decode([Resource].self) == [storedResource])

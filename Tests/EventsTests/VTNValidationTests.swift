@@ -72,15 +72,20 @@ import Testing
             badProgram.programName = ""
             let programResponse = try await vtn.send("POST", "/programs", token: token, json: badProgram)
             #expect(programResponse.status == 400)
-            #expect(Set(programResponse.pointers).isSuperset(of: ["/programName", "/country"]), "\(programResponse.text)")
+            #expect(
+                Set(programResponse.pointers).isSuperset(of: ["/programName", "/country"]), "\(programResponse.text)")
 
             var subscription: Subscription = try VTN.example("subscription.json")
             subscription.programID = program.id!
             subscription.objectOperations[0].callbackUrl = "ftp://nowhere"
             let subscriptionResponse = try await vtn.send("POST", "/subscriptions", token: token, json: subscription)
             #expect(subscriptionResponse.status == 400)
-            #expect(subscriptionResponse.pointers.contains("/objectOperations/0/callbackUrl"), "\(subscriptionResponse.text)")
-            #expect(!subscriptionResponse.text.contains("c7Jq2mZr9TfLx4WbN0aE5sVd"), "a bearer token is never echoed in a problem")
+            #expect(
+                subscriptionResponse.pointers.contains("/objectOperations/0/callbackUrl"),
+                "\(subscriptionResponse.text)")
+            #expect(
+                !subscriptionResponse.text.contains("c7Jq2mZr9TfLx4WbN0aE5sVd"),
+                "a bearer token is never echoed in a problem")
 
             var report: Report = try VTN.example("report.json")
             report.programID = program.id!
@@ -94,7 +99,8 @@ import Testing
             #expect(wrongProgram.status == 400)
             #expect(wrongProgram.pointers == ["/programID"])
 
-            let notJSON = try await vtn.send("POST", "/programs", token: token, body: Data("x".utf8), contentType: "text/plain")
+            let notJSON = try await vtn.send(
+                "POST", "/programs", token: token, body: Data("x".utf8), contentType: "text/plain")
             #expect(notJSON.status == 415)
             let malformed = try await vtn.send("POST", "/programs", token: token, body: Data("{\"programName\":".utf8))
             #expect(malformed.status == 400)

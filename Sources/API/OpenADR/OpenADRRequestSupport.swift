@@ -29,14 +29,19 @@ enum OpenADRRequestSupport {
     static func invalid(_ error: OpenADRValidationError) -> APIError {
         APIError.badRequest(
             "The request body is invalid: \(error.description)",
-            errors: error.issues.map { HTTP.Problem.FieldError(pointer: $0.pointer.isEmpty ? "/" : $0.pointer, detail: $0.message) })
+            errors: error.issues.map {
+                HTTP.Problem.FieldError(pointer: $0.pointer.isEmpty ? "/" : $0.pointer, detail: $0.message)
+            })
     }
 
     /// A path id: 1–128 of `[A-Za-z0-9_-]` (the spec's objectID). - Throws: 400 naming the parameter.
     static func objectID(_ context: RequestContext, _ name: String) throws(APIError) -> String {
         let value = context.parameters[name] ?? ""
         guard (1...128).contains(value.utf8.count),
-            value.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F })
+            value.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D
+                    || $0 == 0x5F
+            })
         else {
             throw APIError.invalidField(name, "must be 1-128 characters of A-Z, a-z, 0-9, '-' and '_'")
         }
@@ -78,7 +83,9 @@ enum OpenADRRequestSupport {
     }
 
     /// Runs a store call and encodes its result as the response body; store refusals become problems.
-    static func respond<T: Encodable>(_ status: HTTPStatus = .ok, _ body: () async throws -> T) async throws -> HTTPResponse {
+    static func respond<T: Encodable>(_ status: HTTPStatus = .ok, _ body: () async throws -> T) async throws
+        -> HTTPResponse
+    {
         let value: T
         do {
             value = try await body()
