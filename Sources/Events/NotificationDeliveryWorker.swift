@@ -35,11 +35,14 @@ public struct NotificationDeliveryWorker: Sendable {
         public var batchSize: Int
         /// How long a claimed row stays invisible to other workers; must exceed ``requestTimeout``. Defaults to 60 s.
         public var lease: Duration
+        /// How long delivered and abandoned rows are kept (for inspection) before an idle pass deletes them.
+        /// Defaults to 7 days.
+        public var retention: Duration
 
         public init(
             maxAttempts: Int = 5, baseDelay: Duration = .seconds(2), maxDelay: Duration = .seconds(600),
             pollInterval: Duration = .seconds(1), requestTimeout: Duration = .seconds(15), batchSize: Int = 16,
-            lease: Duration = .seconds(60)
+            lease: Duration = .seconds(60), retention: Duration = .seconds(7 * 86_400)
         ) {
             self.maxAttempts = maxAttempts
             self.baseDelay = baseDelay
@@ -48,6 +51,7 @@ public struct NotificationDeliveryWorker: Sendable {
             self.requestTimeout = requestTimeout
             self.batchSize = batchSize
             self.lease = lease
+            self.retention = retention
         }
     }
 
@@ -72,7 +76,10 @@ public struct NotificationDeliveryWorker: Sendable {
         while !Task.isCancelled {
             do {
                 let handled = try await deliverDue()
-                if handled == 0 { try await Task.sleep(for: configuration.pollInterval) }
+                if handled == 0 {
+                    try await sweep()
+                    try await Task.sleep(for: configuration.pollInterval)
+                }
             } catch is CancellationError {
                 break
             } catch {
@@ -98,6 +105,19 @@ public struct NotificationDeliveryWorker: Sendable {
             }
         }
         return claimed.count
+    }
+
+    /// Deletes up to 500 finished rows older than ``Configuration/retention``.
+    /// - Returns: the number deleted.
+    @discardableResult
+    public func sweep() async throws -> Int {
+        try await pool.execute(
+            """
+            DELETE FROM notification_outbox WHERE id IN (
+                SELECT id FROM notification_outbox
+                WHERE COALESCE(delivered_at, failed_at) < now() - make_interval(secs => \(Self.seconds(configuration.retention)))
+                LIMIT 500)
+            """) ?? 0
     }
 
     struct Claimed: Sendable {

@@ -5,7 +5,7 @@ import Testing
 
 /// Cancellation (DELETE, or PUT collapsing the window into the past), the scheduler's NOTIFY, and program deletion.
 @Suite struct VTNLifecycleTests {
-    @Test func eventDelete_ReturnsObject_KeepsCancelledRow_AndNotifiesScheduler() async throws {
+    @Test(.timeLimit(.minutes(1))) func eventDelete_ReturnsObject_KeepsCancelledRow_AndNotifiesScheduler() async throws {
         try await VTN.run { vtn in
             let token = try await vtn.token("utility", VTN.businessLogic)
             let program = try await vtn.createProgram(token: token)

@@ -111,11 +111,17 @@ final class Subscriber: Sendable {
                     #expect(notification.object == .event(event))
                     #expect(notification.targets == event.targets)
                 }
-                let row = try await vtn.pool.query(
-                    """
-                    SELECT attempts, delivered_at IS NOT NULL AS delivered, bearer_token IS NULL AS token_erased
-                    FROM notification_outbox
-                    """)
+                // The worker records the outcome just after the subscriber answers: wait for it.
+                var row = try await vtn.pool.query("SELECT 1")
+                for _ in 0..<200 {
+                    row = try await vtn.pool.query(
+                        """
+                        SELECT attempts, delivered_at IS NOT NULL AS delivered, bearer_token IS NULL AS token_erased
+                        FROM notification_outbox
+                        """)
+                    if try row.count == 1 && row[0].decode(Bool.self, column: "delivered") { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 #expect(row.count == 1)
                 #expect(try row[0].decode(Int.self, column: "attempts") == 3)
                 #expect(try row[0].decode(Bool.self, column: "delivered"))
@@ -223,6 +229,49 @@ final class Subscriber: Sendable {
             #expect(try row[0].decode(Int.self, column: "last_status") == 500)
             #expect(try row[0].decode(Bool.self, column: "erased"))
             #expect(try row[0].decode(Bool.self, column: "failed"))
+        }
+    }
+
+    @Test func redirects_AreNotFollowed_AndFinishedRowsAreSwept() async throws {
+        try await VTN.run { vtn in
+            let followed = Subscriber.Recorder(failures: 0)
+            var router = Router()
+            router.post("/moved") { _, _ in
+                HTTPResponse(status: HTTPStatus(code: 307), headers: ["Location": "/target"])
+            }
+            router.post("/target") { request, _ in
+                followed.state.withLock {
+                    $0.received.append(.init(path: request.path, authorization: nil, contentType: nil, body: []))
+                }
+                return .text("ok")
+            }
+            let server = HTTPServer(
+                configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: router.buildResponder(),
+                logger: Logger(label: "test.redirect"))
+            let port = try server.start().port
+            defer { Task { await server.shutdown(gracePeriod: .seconds(1)) } }
+
+            let utility = try await vtn.token("utility", VTN.businessLogic)
+            let program = try await vtn.createProgram(token: utility)
+            let subscription = Subscription(
+                clientName: "a", programID: program.id!,
+                objectOperations: [
+                    ObjectOperation(
+                        objects: [.event], operations: [.create], callbackUrl: "http://127.0.0.1:\(port)/moved")
+                ])
+            #expect(try await vtn.send("POST", "/subscriptions", token: utility, json: subscription).status == 201)
+            var configuration = Self.fastWorker
+            configuration.maxAttempts = 1
+            configuration.retention = .zero
+            let worker = NotificationDeliveryWorker(pool: vtn.pool, configuration: configuration)
+            _ = try await vtn.createEvent(token: utility, programID: program.id!)
+            #expect(try await worker.deliverDue() == 1)
+            let row = try await vtn.pool.query(
+                "SELECT last_status, failed_at IS NOT NULL AS failed FROM notification_outbox")
+            #expect(try row[0].decode(Int.self, column: "last_status") == 307)
+            #expect(try row[0].decode(Bool.self, column: "failed"))
+            #expect(followed.state.withLock { $0.received.isEmpty }, "a redirect is a failed delivery, never followed")
+            #expect(try await worker.sweep() == 1)
         }
     }
 
