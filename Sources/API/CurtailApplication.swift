@@ -1,3 +1,4 @@
+import Events
 import HTTP
 import Logging
 import Observability
@@ -50,6 +51,7 @@ public struct CurtailApplication: Sendable {
         OperationsRoutes(pool: pool, migrationsDirectory: configuration.migrationsDirectory, metrics: metrics).register(on: &router)
         TokenRoutes(clients: clients, tokenLifetime: configuration.tokenLifetime).register(on: &router)
         FleetRoutes(pool: pool, authenticator: authenticator, secretKeyHex: configuration.secretKeyHex, vendors: vendors, logger: logger).register(on: &router)
+        OpenADRRoutes(store: openADRStore, authenticator: authenticator).register(on: &router)
         return router
     }
 

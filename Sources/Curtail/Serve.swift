@@ -37,8 +37,13 @@ struct Serve: AsyncParsableCommand {
             responder: app.makeRouter().buildResponder(), logger: logger)
         app.metrics.addCollector { [(name: "curtail_http_open_connections", help: "Open HTTP connections.", labels: [:], value: Double(server.openConnectionCount))] }
         try server.start()
-        await Signals.waitForTermination()
-        logger.info("shutting down")
+        // Background workers live until SIGTERM/SIGINT; then the server drains and the pool closes.
+        await withTaskGroup(of: Void.self) { workers in
+            workers.addTask { await app.runNotificationDelivery() }
+            await Signals.waitForTermination()
+            logger.info("shutting down")
+            workers.cancelAll()
+        }
         await server.shutdown(gracePeriod: .seconds(10))
         await pool.close()
     }
