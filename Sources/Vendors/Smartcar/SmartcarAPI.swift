@@ -110,10 +110,12 @@ public struct SmartcarAPI: VehicleAPI {
             }
         }
         let state = try charge.get()
-        let percent = try optional(battery)?.percentRemaining.map { $0 * 100 }
-        let chargeLimit = try optional(limit)?.limit.map { $0 * 100 }
+        // Fractions to percent, to 0.01 %: 0.55 × 100 is 55.00000000000001 in binary floating point.
+        func percent(_ fraction: Double) -> Double { (fraction * 10_000).rounded() / 100 }
+        let soc = try optional(battery)?.percentRemaining.map(percent)
+        let chargeLimit = try optional(limit)?.limit.map(percent)
         return ChargeState(
-            pluggedIn: state.isPluggedIn, charging: state.state.map { $0 == "CHARGING" }, soc: percent,
+            pluggedIn: state.isPluggedIn, charging: state.state.map { $0 == "CHARGING" }, soc: soc,
             chargeLimit: chargeLimit)
     }
 
