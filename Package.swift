@@ -53,6 +53,14 @@ let package = Package(
             dependencies: ["Postgres", "OpenADR", "HTTP", .product(name: "Logging", package: "swift-log")]
         ),
 
+        // The engine: scheduler (desired state), reconciler workers (vendor commands), pacing, telemetry sampling.
+        .target(
+            name: "Reconciler",
+            dependencies: [
+                "Postgres", "Planner", "OpenADR", "Vendors", "Observability", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The vehicle makers' clouds, simulated (Tesla Fleet API + Smartcar v2.0 facades).
         .target(
             name: "Simulator",
@@ -63,7 +71,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "HTTP", "Postgres", "OpenADR", "Observability", "Secrets", "Vendors", "Fleet", "Events",
+                "HTTP", "Postgres", "OpenADR", "Observability", "Secrets", "Vendors", "Fleet", "Events", "Reconciler",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -78,6 +86,7 @@ let package = Package(
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Planner", "Vendors"]),
         .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Simulator", "HTTP"]),
         .testTarget(name: "FleetTests", dependencies: ["API", "Fleet", "HTTP", "Postgres", "Simulator", "Vendors"]),
         .testTarget(name: "EventsTests", dependencies: ["API", "Events", "HTTP", "Postgres", "OpenADR"]),

@@ -164,6 +164,10 @@ actor HTTPServerConnection {
 
     private func respond(_ response: HTTPResponse, keepAlive: Bool, includeBody: Bool) {
         guard phase != .closed else { return }
+        if response.dropsConnection {
+            close()
+            return
+        }
         let keepAlive = keepAlive && !draining
         HTTPResponseEncoder.encode(response, includeBody: includeBody, keepAlive: keepAlive, into: &outbound)
         if !keepAlive { closeWhenFlushed = true }

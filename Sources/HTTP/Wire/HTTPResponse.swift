@@ -5,6 +5,9 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// When set, the server closes the connection without sending anything (the status, headers and body are
+    /// ignored). For fault injection (a simulated peer that drops the connection), never for normal errors.
+    public var dropsConnection = false
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status
@@ -25,6 +28,13 @@ public struct HTTPResponse: Sendable {
     /// Encodes `value` with ISO 8601 dates and sorted keys.
     public static func json(encoding value: some Encodable, status: HTTPStatus = .ok) throws -> HTTPResponse {
         .json(try JSONCoding.encoder.encode(value), status: status)
+    }
+
+    /// A response that is never sent: the server closes the connection instead (see ``dropsConnection``).
+    public static var dropConnection: HTTPResponse {
+        var response = HTTPResponse(status: .internalServerError)
+        response.dropsConnection = true
+        return response
     }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }

@@ -1,0 +1,382 @@
+import Foundation
+import Logging
+import Observability
+import Planner
+import Postgres
+import Synchronization
+import Vendors
+
+/// Moves vehicles' applied charging state to their desired state, one idempotent vendor command at a time.
+///
+/// Work comes from `vehicle_states` rows whose `applied` differs from `desired`. A worker claims a batch with
+/// `FOR UPDATE SKIP LOCKED` and a lease (`lease_owner`, `lease_until`), so several processes share the queue with
+/// no leader and a crashed worker's vehicles return to the queue when the lease runs out. Everything a vehicle's
+/// restore depends on (its prior settings) is written before the first command is sent.
+public final class ReconcilerWorker: Sendable {
+    public struct Configuration: Sendable {
+        /// A name for this process in leases and command records. Defaults to `hostname:pid`.
+        public var processName: String
+        /// Vehicles claimed per database round trip. Defaults to 256.
+        public var batchSize: Int
+        /// Vehicles being worked on at once by this process. Defaults to 4096.
+        public var maxInFlight: Int
+        /// How long a claim is held before another process may take the vehicle over. Defaults to 120 s.
+        public var lease: Duration
+        /// Failed attempts before a vehicle is reported unreachable (it is still retried, slowly). Defaults to 8.
+        public var maxAttempts: Int
+        /// Per-call timeout for vendor requests. Defaults to 30 s.
+        public var callTimeout: Duration
+
+        public init(
+            processName: String = Configuration.defaultProcessName, batchSize: Int = 256, maxInFlight: Int = 4096,
+            lease: Duration = .seconds(120), maxAttempts: Int = 8, callTimeout: Duration = .seconds(30)
+        ) {
+            self.processName = processName
+            self.batchSize = batchSize
+            self.maxInFlight = maxInFlight
+            self.lease = lease
+            self.maxAttempts = maxAttempts
+            self.callTimeout = callTimeout
+        }
+
+        public static var defaultProcessName: String {
+            "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        }
+    }
+
+    struct Claimed: Sendable {
+        let vehicleID: String
+        let vendor: VendorName
+        let vendorVehicleID: String
+        let accountID: String?
+        let desired: ChargingTarget
+        let applied: ChargingTarget
+        let generation: Int64
+        let eventID: String?
+        let attempts: Int
+        let prior: PriorSettings?
+        let snapshot: VehicleSnapshot
+    }
+
+    let pool: PostgresPool
+    let vendors: [VendorName: any VehicleAPI]
+    let access: any VendorAccess
+    let pacer: Pacer
+    let metrics: MetricsRegistry
+    let logger: Logger
+    let configuration: Configuration
+    private let inFlight = Atomic<Int>(0)
+
+    public init(
+        pool: PostgresPool, vendors: [VendorName: any VehicleAPI], access: any VendorAccess, pacer: Pacer, metrics: MetricsRegistry,
+        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "curtail.reconciler")
+    ) {
+        self.pool = pool
+        self.vendors = vendors
+        self.access = access
+        self.pacer = pacer
+        self.metrics = metrics
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Vehicles this process is working on now.
+    public var vehiclesInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    /// Works the queue until cancelled. Wakes on `NOTIFY curtail_reconcile` and polls every second for retries.
+    public func run() async {
+        let wake = try? await pool.listen(channel: Scheduler.wakeChannel)
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let room = configuration.maxInFlight - inFlight.load(ordering: .relaxed)
+                var claimed: [Claimed] = []
+                if room >= min(configuration.batchSize, configuration.maxInFlight) / 4 {
+                    do {
+                        claimed = try await claim(limit: min(room, configuration.batchSize))
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        logger.error("claiming work failed", metadata: ["error": "\(String(describing: (error as? PostgresError)?.code))"])
+                    }
+                }
+                for vehicle in claimed {
+                    inFlight.add(1, ordering: .relaxed)
+                    group.addTask {
+                        await self.reconcile(vehicle)
+                        self.inFlight.subtract(1, ordering: .relaxed)
+                    }
+                }
+                if claimed.count == configuration.batchSize {
+                    await Task.yield()
+                } else if claimed.isEmpty {
+                    await Scheduler.sleep(for: .seconds(1), orUntilAnyOf: wake)
+                } else {
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
+    }
+
+    /// Claims and reconciles one batch, returning how many vehicles it handled (for tests and tools).
+    @discardableResult
+    public func reconcileOnce() async throws -> Int {
+        let claimed = try await claim(limit: configuration.batchSize)
+        await withDiscardingTaskGroup { group in
+            for vehicle in claimed { group.addTask { await self.reconcile(vehicle) } }
+        }
+        return claimed.count
+    }
+
+    func claim(limit: Int) async throws -> [Claimed] {
+        let leaseSeconds = Int(configuration.lease.components.seconds)
+        let rows = try await pool.query(
+            """
+            WITH due AS (
+                SELECT vehicle_id FROM vehicle_states
+                WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND next_attempt_at <= now()
+                  AND (lease_until IS NULL OR lease_until < now())
+                ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE vehicle_states s SET lease_owner = \(configuration.processName),
+                    lease_until = now() + make_interval(secs => \(leaseSeconds))
+                FROM due WHERE s.vehicle_id = due.vehicle_id
+                RETURNING s.*
+            )
+            SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
+                   coalesce(v.make, '') AS make, v.country, v.voltage, v.phases, v.min_amps, v.max_amps, v.battery_kwh,
+                   c.desired, c.applied, c.generation, c.desired_event_id, c.attempts, c.captured_at IS NOT NULL AS captured,
+                   c.prior_charging, c.prior_amps, c.prior_charge_limit, c.plugged_in, c.charging, c.amps, c.power_kw, c.soc, c.charge_limit
+            FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id
+            """)
+        return try rows.map { row in
+            let telemetry = VehicleTelemetry(
+                pluggedIn: try row.decode(Bool?.self, column: "plugged_in"), charging: try row.decode(Bool?.self, column: "charging"),
+                amps: try row.decode(Int?.self, column: "amps"), powerKW: try row.decode(Double?.self, column: "power_kw"),
+                soc: try row.decode(Double?.self, column: "soc"), chargeLimit: try row.decode(Double?.self, column: "charge_limit"))
+            let vendor = try row.decode(String.self, column: "vendor")
+            let vendorVehicleID = try row.decode(String.self, column: "vendor_vehicle_id")
+            let prior: PriorSettings? =
+                try row.decode(Bool.self, column: "captured")
+                ? PriorSettings(
+                    charging: try row.decode(Bool?.self, column: "prior_charging") ?? false, amps: try row.decode(Int?.self, column: "prior_amps"),
+                    chargeLimit: try row.decode(Int?.self, column: "prior_charge_limit"))
+                : nil
+            return Claimed(
+                vehicleID: try row.decode(String.self, column: "vehicle_id"), vendor: VendorName(rawValue: vendor), vendorVehicleID: vendorVehicleID,
+                accountID: try row.decode(String?.self, column: "account_id"),
+                desired: ChargingTarget(storageValue: try row.decode(String.self, column: "desired")) ?? .normal,
+                applied: ChargingTarget(storageValue: try row.decode(String.self, column: "applied")) ?? .normal,
+                generation: try row.decode(Int64.self, column: "generation"), eventID: try row.decode(String?.self, column: "desired_event_id"),
+                attempts: try row.decode(Int.self, column: "attempts"), prior: prior,
+                snapshot: VehicleSnapshot(
+                    id: vendorVehicleID, vendor: Vendor(rawValue: vendor), make: Make(rawValue: try row.decode(String.self, column: "make")),
+                    countryCode: try row.decode(String.self, column: "country"), voltage: Double(try row.decode(Int.self, column: "voltage")),
+                    phases: try row.decode(Int.self, column: "phases"), minAmps: try row.decode(Int.self, column: "min_amps"),
+                    maxAmps: try row.decode(Int.self, column: "max_amps"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
+                    telemetry: telemetry))
+        }
+    }
+
+    // MARK: One vehicle
+
+    /// A vendor call's record, written with the vehicle's outcome.
+    struct CommandRecord: Sendable {
+        let key: String
+        let command: String
+        let outcome: String
+        let reason: String?
+        let latencyMS: Int
+    }
+
+    private enum Failure: Error {
+        case vendor(VendorError, records: [CommandRecord])
+        case noAccount
+        case noAdapter
+    }
+
+    func reconcile(_ vehicle: Claimed) async {
+        var records: [CommandRecord] = []
+        do {
+            guard let api = vendors[vehicle.vendor] else { throw Failure.noAdapter }
+            guard let accountID = vehicle.accountID else { throw Failure.noAccount }
+            let token = try await access.accessToken(forAccount: accountID)
+            var prior = vehicle.prior
+            if vehicle.desired != .normal && prior == nil {
+                // Capture the vehicle's own settings, and write them, before the first command changes them.
+                let state = try await call(api, .data, vehicle, accountID, "capture", &records) {
+                    try await api.chargeState(of: vehicle.vendorVehicleID, accessToken: token)
+                }
+                let captured = PriorSettings(
+                    charging: state.charging ?? false, amps: state.amps ?? state.maxAmps, chargeLimit: state.chargeLimit.map { Int($0.rounded()) })
+                try await recordCapture(vehicle, captured, state)
+                prior = captured
+                if state.pluggedIn == false {
+                    // Nothing to curtail: an unplugged car draws nothing. Applied as desired, and said so.
+                    records.append(CommandRecord(key: key(vehicle, "skip"), command: "none", outcome: "already", reason: "not_plugged_in", latencyMS: 0))
+                    try await recordSuccess(vehicle, records: records)
+                    return
+                }
+            }
+            let capabilities = VehicleCapabilities(for: vehicle.snapshot)
+            let commands = CommandSequence.commands(from: vehicle.applied, to: vehicle.desired, prior: prior, capabilities: capabilities)
+            for (step, command) in commands.enumerated() {
+                _ = try await call(api, .command, vehicle, accountID, "\(step):\(command)", &records) {
+                    try await api.send(command, to: vehicle.vendorVehicleID, accessToken: token)
+                }
+            }
+            try await recordSuccess(vehicle, records: records)
+        } catch let Failure.vendor(error, records) {
+            await recordFailure(vehicle, error: error, records: records)
+        } catch let error as VendorError {
+            await recordFailure(vehicle, error: error, records: records)
+        } catch Failure.noAdapter {
+            await recordFailure(vehicle, error: VendorError(.permanent, reason: "no adapter for vendor \(vehicle.vendor)"), records: records)
+        } catch Failure.noAccount {
+            await recordFailure(vehicle, error: VendorError(.needsReconsent, reason: "vehicle has no vendor account"), records: records)
+        } catch {
+            // Database trouble: leave the lease to expire; the vehicle returns to the queue.
+            logger.error("reconcile failed", metadata: ["vehicle_id": "\(vehicle.vehicleID)", "error_type": "\(type(of: error))"])
+        }
+    }
+
+    private func key(_ vehicle: Claimed, _ step: String) -> String { "\(vehicle.vehicleID):\(vehicle.generation):\(step)" }
+
+    /// One paced vendor call, recorded. An asleep vehicle is woken (paced by the wake budget) and the call fails
+    /// as retryable, so the vehicle is retried after it had time to wake.
+    private func call<T: Sendable>(
+        _ api: any VehicleAPI, _ kind: RequestKind, _ vehicle: Claimed, _ accountID: String, _ step: String, _ records: inout [CommandRecord],
+        _ body: @Sendable () async throws -> T
+    ) async throws -> T {
+        try await pacer.acquire(kind, vehicle: vehicle.vehicleID, account: accountID)
+        let start = ContinuousClock.now
+        let result: Result<T, VendorError> = try await pacer.withSlot(vendor: vehicle.vendor.rawValue) {
+            do {
+                return .success(try await body())
+            } catch let error as VendorError {
+                return .failure(error)
+            } catch {
+                return .failure(VendorError(.retryable, reason: "unexpected \(type(of: error))"))
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Int(elapsed.components.seconds * 1000) + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let labels = MetricsRegistry.Labels([("vendor", vehicle.vendor.rawValue), ("kind", kind.rawValue)])
+        metrics.observe("curtail_vendor_request_duration_seconds", help: "Vendor API latency.", labels: labels, value: Double(milliseconds) / 1000)
+        switch result {
+        case .success(let value):
+            let outcome: String
+            if let commandOutcome = value as? CommandOutcome, case .alreadyInState(let reason) = commandOutcome {
+                outcome = "already"
+                records.append(CommandRecord(key: key(vehicle, step), command: step, outcome: outcome, reason: reason, latencyMS: milliseconds))
+            } else {
+                outcome = "done"
+                records.append(CommandRecord(key: key(vehicle, step), command: step, outcome: outcome, reason: nil, latencyMS: milliseconds))
+            }
+            metrics.increment("curtail_vendor_requests_total", help: "Vendor API requests by outcome.", labels: .init([("vendor", vehicle.vendor.rawValue), ("kind", kind.rawValue), ("outcome", outcome)]))
+            return value
+        case .failure(let error):
+            let outcome: String =
+                switch error.kind {
+                case .asleep: "asleep"
+                case .rateLimited: "rate_limited"
+                case .retryable: "retry"
+                case .needsReconsent, .permanent: "failed"
+                }
+            records.append(CommandRecord(key: key(vehicle, step), command: step, outcome: outcome, reason: error.reason, latencyMS: milliseconds))
+            metrics.increment("curtail_vendor_requests_total", help: "Vendor API requests by outcome.", labels: .init([("vendor", vehicle.vendor.rawValue), ("kind", kind.rawValue), ("outcome", outcome)]))
+            if error.kind == .asleep {
+                try await pacer.acquire(.wake, vehicle: vehicle.vehicleID, account: accountID)
+                let token = try? await access.accessToken(forAccount: accountID)
+                if let token {
+                    let wake = try? await pacer.withSlot(vendor: vehicle.vendor.rawValue) {
+                        try? await api.send(.wake, to: vehicle.vendorVehicleID, accessToken: token)
+                    }
+                    records.append(CommandRecord(key: key(vehicle, "wake"), command: "wake", outcome: wake == nil ? "retry" : "done", reason: nil, latencyMS: 0))
+                }
+            }
+            if case .rateLimited(let retryAfter) = error.kind {
+                pacer.hold(vehicle: vehicle.vehicleID, account: accountID, for: .milliseconds(Int64((retryAfter ?? 5) * 1000)))
+            }
+            if error.kind == .needsReconsent && error.status == 401 { await access.tokenRejected(forAccount: accountID) }
+            throw Failure.vendor(error, records: records)
+        }
+    }
+
+    // MARK: Recording outcomes (guarded by the lease: a vehicle taken over by another process is not overwritten)
+
+    private func recordCapture(_ vehicle: Claimed, _ prior: PriorSettings, _ state: ChargeState) async throws {
+        try await pool.execute(
+            """
+            UPDATE vehicle_states SET prior_charging = \(prior.charging), prior_amps = \(prior.amps), prior_charge_limit = \(prior.chargeLimit),
+                prior_power_kw = \(state.powerKW), captured_at = now(), plugged_in = \(state.pluggedIn), charging = \(state.charging),
+                amps = \(state.amps), power_kw = \(state.powerKW), soc = \(state.soc), charge_limit = \(state.chargeLimit), sampled_at = now()
+            WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
+            """)
+    }
+
+    private func recordSuccess(_ vehicle: Claimed, records: [CommandRecord]) async throws {
+        let restored = vehicle.desired == .normal
+        try await pool.execute(
+            """
+            WITH log AS (\(unescaped: Self.insertRecordsSQL)
+                SELECT \(vehicle.vehicleID)::uuid, r.key, \(vehicle.eventID), r.command, r.outcome, NULLIF(r.reason, ''), \(vehicle.attempts + 1),
+                       r.latency::int, \(configuration.processName)
+                FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
+                            \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
+                RETURNING 1)
+            UPDATE vehicle_states SET applied = \(vehicle.desired.storageValue), applied_at = now(), attempts = 0, unreachable = false,
+                last_error = NULL, lease_owner = NULL, lease_until = NULL,
+                prior_charging = CASE WHEN \(restored) THEN NULL ELSE prior_charging END,
+                prior_amps = CASE WHEN \(restored) THEN NULL ELSE prior_amps END,
+                prior_charge_limit = CASE WHEN \(restored) THEN NULL ELSE prior_charge_limit END,
+                prior_power_kw = CASE WHEN \(restored) THEN NULL ELSE prior_power_kw END,
+                captured_at = CASE WHEN \(restored) THEN NULL ELSE captured_at END
+            WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
+            """)
+        metrics.increment("curtail_reconciled_total", help: "Vehicles brought to their desired state.", labels: .init([("target", restored ? "normal" : "curtailed")]))
+    }
+
+    private func recordFailure(_ vehicle: Claimed, error: VendorError, records: [CommandRecord]) async {
+        let attempts = vehicle.attempts + 1
+        let blocked: Bool
+        var delay: Double
+        switch error.kind {
+        case .needsReconsent, .permanent:
+            blocked = true
+            delay = 0
+        case .rateLimited(let retryAfter):
+            blocked = false
+            delay = max(retryAfter ?? 5, 1)
+        case .asleep:
+            blocked = false
+            delay = 10  // time for a woken car to come online
+        case .retryable:
+            blocked = false
+            // Exponential backoff with full jitter, capped at 5 minutes.
+            delay = Double.random(in: 0.5...1.5) * min(300, pow(2, Double(min(attempts, 9))))
+        }
+        let unreachable = !blocked && attempts >= configuration.maxAttempts
+        if unreachable { delay = max(delay, 300) }
+        do {
+            try await pool.execute(
+                """
+                WITH log AS (\(unescaped: Self.insertRecordsSQL)
+                    SELECT \(vehicle.vehicleID)::uuid, r.key, \(vehicle.eventID), r.command, r.outcome, NULLIF(r.reason, ''), \(attempts),
+                           r.latency::int, \(configuration.processName)
+                    FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
+                                \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
+                    RETURNING 1)
+                UPDATE vehicle_states SET attempts = \(attempts), last_error = \(error.reason), unreachable = \(unreachable),
+                    blocked_generation = CASE WHEN \(blocked) THEN generation ELSE blocked_generation END,
+                    next_attempt_at = now() + make_interval(secs => \(delay)), lease_owner = NULL, lease_until = NULL
+                WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
+                """)
+        } catch {
+            logger.error("recording a failure failed", metadata: ["vehicle_id": "\(vehicle.vehicleID)"])
+        }
+        metrics.increment("curtail_reconcile_failures_total", help: "Failed reconcile attempts by kind.", labels: .init([("kind", "\(error.kind)")]))
+    }
+
+    private static let insertRecordsSQL =
+        "INSERT INTO vehicle_commands (vehicle_id, command_key, event_id, command, outcome, reason, attempt, latency_ms, process)"
+}

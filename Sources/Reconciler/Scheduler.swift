@@ -1,0 +1,342 @@
+import Foundation
+import Logging
+import OpenADR
+import Planner
+import Postgres
+
+/// Derives every vehicle's desired charging state from the events in force, driver preferences and vendor facts,
+/// and writes it to `vehicle_states` (the reconcile queue). It never talks to a vehicle.
+///
+/// One pass (``planOnce(now:)``) is a pure function of the database at `now`, so running it again changes nothing,
+/// and any process may run it: passes are serialised by a transaction-scoped advisory lock, and a process that
+/// finds the lock taken skips its pass (the holder is doing the same work).
+public struct Scheduler: Sendable {
+    /// How the scheduler runs.
+    public struct Configuration: Sendable {
+        /// Restores at an event's end or cancellation are spread uniformly over this long, so the fleet does not
+        /// rebound at once. Opt-outs are never spread. Defaults to 10 minutes.
+        public var restoreSpread: Duration
+        /// A pass runs at least this often, to rebalance capacity limits on fresh telemetry. Defaults to 15 s.
+        public var period: Duration
+        public var policy: PlanningPolicy
+
+        public init(restoreSpread: Duration = .seconds(600), period: Duration = .seconds(15), policy: PlanningPolicy = PlanningPolicy()) {
+            self.restoreSpread = restoreSpread
+            self.period = period
+            self.policy = policy
+        }
+    }
+
+    /// What one pass did.
+    public struct PassSummary: Sendable, Equatable {
+        public var ran: Bool
+        public var activeEvents: Int
+        public var vehiclesPlanned: Int
+        public var desiredChanged: Int
+        /// The next instant at which an interval starts or ends (a pass must run then).
+        public var nextBoundary: Date?
+    }
+
+    static let lockKey: Int64 = 0x6375_7274_6169_6c01  // "curtail" + 1
+    public static let wakeChannel = "curtail_reconcile"
+    public static let eventsChannel = "curtail_events"
+
+    let pool: PostgresPool
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(pool: PostgresPool, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "curtail.scheduler")) {
+        self.pool = pool
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs passes until cancelled: at every interval boundary, on every event change (NOTIFY), and at least every
+    /// ``Configuration/period``.
+    public func run() async {
+        let changes = try? await pool.listen(channel: Self.eventsChannel)
+        var nextBoundary: Date?
+        while !Task.isCancelled {
+            do {
+                let summary = try await planOnce(now: Date())
+                nextBoundary = summary.nextBoundary
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("scheduler pass failed", metadata: ["error": "\(String(describing: (error as? PostgresError)?.code ?? nil))"])
+            }
+            var wait = configuration.period
+            if let nextBoundary {
+                let untilBoundary = nextBoundary.timeIntervalSinceNow
+                if untilBoundary < Double(wait.components.seconds) { wait = .milliseconds(Int64(max(0, untilBoundary) * 1000) + 5) }
+            }
+            await Self.sleep(for: wait, orUntilAnyOf: changes)
+        }
+    }
+
+    /// Sleeps for `duration`, or until the stream yields.
+    static func sleep(for duration: Duration, orUntilAnyOf stream: AsyncStream<PostgresNotification>?) async {
+        guard let stream else {
+            try? await Task.sleep(for: duration)
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: duration) }
+            group.addTask {
+                for await _ in stream { return }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// One scheduling pass at `now`.
+    @discardableResult
+    public func planOnce(now: Date) async throws -> PassSummary {
+        try await pool.withTransaction { connection in
+            let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS locked")
+            guard try locked.first?.decode(Bool.self, column: "locked") == true else {
+                return PassSummary(ran: false, activeEvents: 0, vehiclesPlanned: 0, desiredChanged: 0, nextBoundary: nil)
+            }
+            return try await plan(on: connection, now: now)
+        }
+    }
+
+    private struct ActiveEvent {
+        let id: String
+        let programID: String
+        let startsAt: Date
+        let endsAt: Date
+        let validated: ValidatedEvent
+        let interval: ResolvedInterval
+    }
+
+    private struct Decision {
+        var priority: Int
+        var target: ChargingTarget
+        var eventID: String
+    }
+
+    private func plan(on connection: PostgresConnection, now: Date) async throws -> PassSummary {
+        let rows = try await connection.query(
+            """
+            SELECT id, program_id, starts_at, ends_at, object::text AS object FROM events
+            WHERE cancelled_at IS NULL AND deleted_at IS NULL AND starts_at <= \(now) AND ends_at > \(now)
+            ORDER BY id
+            """)
+        var active: [ActiveEvent] = []
+        for row in rows {
+            let id = try row.decode(String.self, column: "id")
+            do {
+                let event = try OpenADRJSON.decode(Event.self, from: Data(try row.decode(String.self, column: "object").utf8))
+                // Stored events were validated on the way in; `distantPast` only skips the "already ended" rule.
+                let validated = try event.validated(now: .distantPast)
+                guard let interval = validated.activeInterval(at: now) else { continue }
+                active.append(
+                    ActiveEvent(
+                        id: id, programID: try row.decode(String.self, column: "program_id"),
+                        startsAt: try row.decode(Date.self, column: "starts_at"), endsAt: try row.decode(Date.self, column: "ends_at"),
+                        validated: validated, interval: interval))
+            } catch {
+                logger.error("stored event cannot be planned", metadata: ["event_id": "\(id)"])
+            }
+        }
+
+        var decisions: [String: [Decision]] = [:]
+        var planned = 0
+        for event in active {
+            let vehicles = try await targetedVehicles(of: event, on: connection, now: now)
+            planned += vehicles.count
+            let preferences = try await preferences(for: vehicles.map(\.snapshot.id), event: event, on: connection, now: now)
+            // Several payloads in one interval: plan each, the most restrictive target per vehicle wins.
+            var perVehicle: [String: VehiclePlan] = [:]
+            for request in event.interval.requests where request.isActionable {
+                let fleetPlan = Planner.plan(
+                    request: request, vehicles: vehicles.map(\.snapshot), preferences: preferences, now: now,
+                    policy: configuration.policy, until: event.interval.end)
+                for vehiclePlan in fleetPlan.vehicles {
+                    if let existing = perVehicle[vehiclePlan.vehicleID], !vehiclePlan.target.isMoreRestrictive(than: existing.target) { continue }
+                    perVehicle[vehiclePlan.vehicleID] = vehiclePlan
+                }
+            }
+            try await recordIntervalPlan(event: event, plans: Array(perVehicle.values), on: connection)
+            for (vehicleID, vehiclePlan) in perVehicle {
+                decisions[vehicleID, default: []].append(
+                    Decision(priority: event.validated.effectivePriority, target: vehiclePlan.target, eventID: event.id))
+            }
+        }
+
+        // Combine overlapping events per vehicle; everything else not already normal goes back to normal.
+        var desiredIDs: [String] = [], desiredTargets: [String] = [], desiredEvents: [String] = []
+        for (vehicleID, list) in decisions {
+            let target = Planner.combine(list.map { (priority: $0.priority, target: $0.target) })
+            let winner = list.filter { $0.target == target }.min { $0.priority < $1.priority }
+            desiredIDs.append(vehicleID)
+            desiredTargets.append(target.storageValue)
+            desiredEvents.append(target == .normal ? "" : winner?.eventID ?? "")
+        }
+        let spreadSeconds = Double(configuration.restoreSpread.components.seconds)
+        let changed = try await connection.query(
+            """
+            WITH wanted AS (
+                SELECT u.vehicle_id::uuid AS vehicle_id, u.target, NULLIF(u.event_id, '') AS event_id
+                FROM unnest(\(desiredIDs)::text[], \(desiredTargets)::text[], \(desiredEvents)::text[]) AS u(vehicle_id, target, event_id)
+            ),
+            everything AS (
+                -- A vehicle still planned by an active event (opted out, SIMPLE 0, no longer eligible) changes at
+                -- once; one no event plans any more (the event ended or was cancelled) is a spread restore.
+                SELECT s.vehicle_id, coalesce(w.target, 'normal') AS target, w.event_id, w.vehicle_id IS NOT NULL AS immediate
+                FROM vehicle_states s LEFT JOIN wanted w ON w.vehicle_id = s.vehicle_id
+                WHERE w.vehicle_id IS NOT NULL OR s.desired <> 'normal'
+            )
+            UPDATE vehicle_states s SET
+                desired = e.target, desired_event_id = e.event_id, desired_at = \(now), generation = s.generation + 1,
+                attempts = 0, unreachable = false, last_error = NULL,
+                -- Restores at an event's end are spread; curtailments and opt-outs go at once.
+                next_attempt_at = CASE WHEN e.target = 'normal' AND NOT e.immediate
+                    THEN \(now)::timestamptz + make_interval(secs => random() * \(spreadSeconds))
+                    ELSE \(now)::timestamptz END
+            FROM everything e
+            WHERE s.vehicle_id = e.vehicle_id AND (s.desired <> e.target OR s.desired_event_id IS DISTINCT FROM e.event_id)
+            RETURNING s.vehicle_id
+            """)
+        if !changed.isEmpty {
+            try await connection.execute("SELECT pg_notify(\(Self.wakeChannel), '')")
+        }
+        let nextBoundary = try await self.nextBoundary(after: now, on: connection, active: active)
+        if !changed.isEmpty || !active.isEmpty {
+            logger.info(
+                "scheduler pass",
+                metadata: ["active_events": "\(active.count)", "vehicles_planned": "\(planned)", "desired_changed": "\(changed.count)"])
+        }
+        return PassSummary(ran: true, activeEvents: active.count, vehiclesPlanned: planned, desiredChanged: changed.count, nextBoundary: nextBoundary)
+    }
+
+    private struct TargetedVehicle {
+        let snapshot: VehicleSnapshot
+    }
+
+    /// The vehicles an event targets: its GROUP and RESOURCE_NAME targets (vehicle ids or vendor ids); with neither,
+    /// every vehicle enrolled in the event's program.
+    private func targetedVehicles(of event: ActiveEvent, on connection: PostgresConnection, now: Date) async throws -> [TargetedVehicle] {
+        let targets = event.validated.event.targets ?? []
+        let groups = targets.filter { $0.targetType == .group }.flatMap { $0.values.compactMap(\.stringValue) }
+        let resources = targets.filter { $0.targetType == .resourceName }.flatMap { $0.values.compactMap(\.stringValue) }
+        let byProgram = groups.isEmpty && resources.isEmpty
+        let rows = try await connection.query(
+            """
+            SELECT v.id::text AS id, v.vendor, coalesce(v.make, '') AS make, v.country, v.voltage, v.phases, v.min_amps, v.max_amps,
+                   v.battery_kwh, s.plugged_in, s.charging, s.amps, s.power_kw, s.soc, s.charge_limit,
+                   s.captured_at IS NOT NULL AS captured, s.prior_charging, s.prior_amps, s.prior_power_kw, s.prior_charge_limit
+            FROM vehicles v JOIN vehicle_states s ON s.vehicle_id = v.id
+            WHERE v.status = 'active' AND (
+                v.id IN (SELECT vehicle_id FROM vehicle_groups WHERE group_name = ANY(\(groups)::text[]))
+                OR v.id::text = ANY(\(resources)::text[]) OR v.vendor_vehicle_id = ANY(\(resources)::text[])
+                OR (\(byProgram) AND v.id IN (SELECT vehicle_id FROM vehicle_programs WHERE program_id = \(event.programID))))
+            ORDER BY v.id
+            """)
+        return try rows.map { row in
+            let telemetry = VehicleTelemetry(
+                pluggedIn: try row.decode(Bool?.self, column: "plugged_in"), charging: try row.decode(Bool?.self, column: "charging"),
+                amps: try row.decode(Int?.self, column: "amps"), powerKW: try row.decode(Double?.self, column: "power_kw"),
+                soc: try row.decode(Double?.self, column: "soc"), chargeLimit: try row.decode(Double?.self, column: "charge_limit"))
+            var prior: VehicleTelemetry?
+            if try row.decode(Bool.self, column: "captured") {
+                prior = VehicleTelemetry(
+                    pluggedIn: telemetry.pluggedIn, charging: try row.decode(Bool?.self, column: "prior_charging"),
+                    amps: try row.decode(Int?.self, column: "prior_amps"), powerKW: try row.decode(Double?.self, column: "prior_power_kw"),
+                    soc: telemetry.soc, chargeLimit: try row.decode(Int?.self, column: "prior_charge_limit").map(Double.init))
+            }
+            return TargetedVehicle(
+                snapshot: VehicleSnapshot(
+                    id: try row.decode(String.self, column: "id"), vendor: Vendor(rawValue: try row.decode(String.self, column: "vendor")),
+                    make: Make(rawValue: try row.decode(String.self, column: "make")), countryCode: try row.decode(String.self, column: "country"),
+                    voltage: Double(try row.decode(Int.self, column: "voltage")), phases: try row.decode(Int.self, column: "phases"),
+                    minAmps: try row.decode(Int.self, column: "min_amps"), maxAmps: try row.decode(Int.self, column: "max_amps"),
+                    batteryKWh: try row.decode(Double?.self, column: "battery_kwh"), telemetry: telemetry, preCurtailment: prior))
+        }
+    }
+
+    /// Driver preferences and opt-outs that apply to `event`. An opt-out with neither event nor end date covers the
+    /// event in progress when it was made, or else the next event to start after it.
+    private func preferences(for vehicleIDs: [String], event: ActiveEvent, on connection: PostgresConnection, now: Date) async throws
+        -> [String: DriverPreferences]
+    {
+        guard !vehicleIDs.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT v.id::text AS id, p.min_soc, p.departure_time::text AS departure_time, coalesce(p.departure_days, '{}') AS departure_days,
+                   EXISTS (
+                       SELECT 1 FROM opt_outs o WHERE o.vehicle_id = v.id AND (
+                           o.event_id = \(event.id)
+                           OR (o.event_id IS NULL AND o.until IS NULL AND (
+                               (\(event.startsAt) <= o.created_at AND o.created_at < \(event.endsAt))
+                               OR (\(event.startsAt) > o.created_at AND NOT EXISTS (
+                                   SELECT 1 FROM events e2 WHERE e2.cancelled_at IS NULL AND e2.deleted_at IS NULL
+                                   AND e2.starts_at > o.created_at AND e2.starts_at < \(event.startsAt)))))
+                   ) AS opted_out_of_event,
+                   (SELECT max(o.until) FROM opt_outs o WHERE o.vehicle_id = v.id AND o.until IS NOT NULL AND o.event_id IS NULL) AS opted_out_until
+            FROM vehicles v LEFT JOIN driver_preferences p ON p.vehicle_id = v.id
+            WHERE v.id::text = ANY(\(vehicleIDs)::text[])
+            """)
+        var result: [String: DriverPreferences] = [:]
+        for row in rows {
+            let departure = try row.decode(String?.self, column: "departure_time").flatMap {
+                Self.nextDeparture(timeOfDay: $0, days: (try? row.decode([Int].self, column: "departure_days")) ?? [], after: now)
+            }
+            result[try row.decode(String.self, column: "id")] = DriverPreferences(
+                minimumSoC: try row.decode(Int?.self, column: "min_soc").map(Double.init), departure: departure,
+                optedOutOfEvent: try row.decode(Bool.self, column: "opted_out_of_event"),
+                optedOutUntil: try row.decode(Date?.self, column: "opted_out_until"))
+        }
+        return result
+    }
+
+    /// The next departure at `HH:MM[:SS]` (UTC) on one of `days` (ISO weekdays, empty = every day) after `now`.
+    static func nextDeparture(timeOfDay: String, days: [Int], after now: Date) -> Date? {
+        let parts = timeOfDay.split(separator: ":").compactMap { Int($0) }
+        guard parts.count >= 2 else { return nil }
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for offset in 0..<8 {
+            guard let day = calendar.date(byAdding: .day, value: offset, to: now),
+                let candidate = calendar.date(bySettingHour: parts[0], minute: parts[1], second: parts.count > 2 ? parts[2] : 0, of: day)
+            else { continue }
+            let weekday = (calendar.component(.weekday, from: candidate) + 5) % 7 + 1  // Sunday=1 → ISO 7
+            if candidate > now && (days.isEmpty || days.contains(weekday)) { return candidate }
+        }
+        return nil
+    }
+
+    private func recordIntervalPlan(event: ActiveEvent, plans: [VehiclePlan], on connection: PostgresConnection) async throws {
+        guard !plans.isEmpty else { return }
+        try await connection.execute(
+            """
+            INSERT INTO interval_plans (event_id, interval_index, vehicle_id, target, ineligible, baseline_kw, planned_kw)
+            SELECT \(event.id), \(event.interval.index), u.vehicle_id::uuid, u.target, NULLIF(u.ineligible, ''), u.baseline::float8, u.planned::float8
+            FROM unnest(\(plans.map(\.vehicleID))::text[], \(plans.map(\.target.storageValue))::text[],
+                        \(plans.map { $0.eligibility.reason?.rawValue ?? "" })::text[],
+                        \(plans.map { String($0.baselineKW) })::text[], \(plans.map { String($0.plannedKW) })::text[])
+                AS u(vehicle_id, target, ineligible, baseline, planned)
+            ON CONFLICT (event_id, interval_index, vehicle_id) DO UPDATE SET
+                target = EXCLUDED.target, ineligible = EXCLUDED.ineligible, planned_kw = EXCLUDED.planned_kw, planned_at = now(),
+                -- The baseline is what the vehicle drew before this interval's curtailment: keep the first one.
+                baseline_kw = interval_plans.baseline_kw
+            """)
+    }
+
+    private func nextBoundary(after now: Date, on connection: PostgresConnection, active: [ActiveEvent]) async throws -> Date? {
+        var candidates = active.compactMap { $0.validated.timeline.nextBoundary(after: now) }
+        let upcoming = try await connection.query(
+            "SELECT min(starts_at) AS next FROM events WHERE cancelled_at IS NULL AND deleted_at IS NULL AND starts_at > \(now)")
+        if let next = try upcoming.first?.decode(Date?.self, column: "next") { candidates.append(next) }
+        return candidates.min()
+    }
+}
+
+extension ValuesMap.Value {
+    var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+}
