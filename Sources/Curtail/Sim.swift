@@ -1,3 +1,4 @@
+import API
 import ArgumentParser
 import HTTP
 import Logging
@@ -45,7 +46,7 @@ struct Sim: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "curtail.sim")
-        guard let (host, port) = HTTPServerConfiguration.parseListen(listen) else {
+        guard let (host, port) = CurtailConfiguration.parseListen(listen) else {
             throw ValidationError("--listen must be host:port, got \(listen)")
         }
         var faults = FaultConfig()
