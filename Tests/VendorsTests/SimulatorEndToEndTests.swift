@@ -122,6 +122,18 @@ import Testing
         }
     }
 
+    @Test func tesla_ProxyWordedRefusals_AreStillAlreadyInState() async throws {
+        try await withSimulator { sim in
+            let account = try await sim.account("tesla")
+            let vin = account.vehicle_ids[0]
+            try await sim.charging(vin)
+            _ = try await sim.control(.post, "/_sim/faults", #"{"tesla_proxy_reasons":true,"wake_delay_seconds":10,"fall_asleep_after_seconds":0}"#)
+            #expect(try await sim.tesla.send(.stopCharging, to: vin, accessToken: account.access_token) == .done)
+            let again = try await sim.tesla.send(.stopCharging, to: vin, accessToken: account.access_token)
+            #expect(again == .alreadyInState(reason: "not_charging"))
+        }
+    }
+
     @Test func tesla_SetChargingAmps_ChangesPower() async throws {
         try await withSimulator { sim in
             let account = try await sim.account("tesla")

@@ -295,6 +295,15 @@ import Testing
         }
     }
 
+    @Test func transport_DroppedConnection_IsRetryable() async throws {
+        try await withFakeVendor { fake, base, client async throws in
+            fake.on(.post, "\(Self.commandPath)/charge_stop", .dropConnection)
+            let error = await vendorError { try await api(base, client).send(.stopCharging, to: Self.vin, accessToken: "a") }
+            #expect(error?.kind == .retryable)
+            #expect(error?.reason == "transport: connectionClosed")
+        }
+    }
+
     @Test func okWithoutTheDocumentedBody_IsRetryable() async throws {
         try await withFakeVendor { fake, base, client async throws in
             fake.on(.get, "/api/1/vehicles/\(Self.vin)/vehicle_data", HTTPResponse.text("ok"))
