@@ -280,6 +280,7 @@ public final class ReconcilerWorker: Sendable {
                 case .asleep: "asleep"
                 case .rateLimited: "rate_limited"
                 case .retryable: "retry"
+                case .unauthorized: "unauthorized"
                 case .needsReconsent, .permanent: "failed"
                 }
             records.append(CommandRecord(key: key(vehicle, step), command: step, outcome: outcome, reason: error.reason, latencyMS: milliseconds))
@@ -297,7 +298,11 @@ public final class ReconcilerWorker: Sendable {
             if case .rateLimited(let retryAfter) = error.kind {
                 pacer.hold(vehicle: vehicle.vehicleID, account: accountID, for: .milliseconds(Int64((retryAfter ?? 5) * 1000)))
             }
-            if error.kind == .needsReconsent && error.status == 401 { await access.tokenRejected(forAccount: accountID) }
+            // `.unauthorized`: the access token was refused; refresh it before the next use (a failed refresh is
+            // what marks the account for re-consent).
+            if error.kind == .unauthorized || (error.kind == .needsReconsent && error.status == 401) {
+                await access.tokenRejected(forAccount: accountID)
+            }
             throw Failure.vendor(error, records: records)
         }
     }
@@ -357,6 +362,9 @@ public final class ReconcilerWorker: Sendable {
         case .asleep:
             blocked = false
             delay = 10  // time for a woken car to come online
+        case .unauthorized:
+            blocked = false
+            delay = 1  // the token is refreshed before the next use
         case .retryable:
             blocked = false
             // Exponential backoff with full jitter, capped at 5 minutes.

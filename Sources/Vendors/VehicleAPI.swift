@@ -127,16 +127,23 @@ public struct VendorError: Error, Sendable, CustomStringConvertible {
         case retryable
         /// The vehicle sleeps (Tesla 408): wake it, then retry.
         case asleep
-        /// Slow down; retry no sooner than `retryAfter` seconds.
+        /// Slow down; retry no sooner than `retryAfter` seconds (`nil`: the vendor did not say; back off).
         case rateLimited(retryAfter: Double?)
-        /// The token is dead or revoked: the driver must consent again. Retrying will not help.
+        /// The access token was refused (expired, cycled out, malformed): refresh it once through
+        /// ``VehicleAPI/refresh(refreshToken:)`` and retry. Only a refresh that fails with ``needsReconsent`` means
+        /// the driver must consent again.
+        case unauthorized
+        /// The token is dead or revoked, or lacks a scope Curtail needs: the driver must consent again. Retrying
+        /// (or refreshing) will not help.
         case needsReconsent
         /// The vehicle cannot do this now (unplugged, unsupported, ...): do not retry this command.
         case permanent
     }
 
     public let kind: Kind
-    /// The vendor's own code or reason (`CHARGING_PLUG_NOT_CONNECTED`, `vehicle unavailable`), safe to show.
+    /// The vendor's own code or reason (`VEHICLE_STATE:CHARGING_PLUG_NOT_CONNECTED`, `vehicle unavailable: ...`),
+    /// safe to show and to log: adapters never put a token or a vendor's free-text description that could echo one
+    /// here.
     public let reason: String
     /// The HTTP status, when there was a response.
     public let status: Int?
