@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "Curtail",
             dependencies: [
-                "API", "HTTP", "Postgres", "Simulator",
+                "API", "HTTP", "Postgres", "Simulator", "Vendors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

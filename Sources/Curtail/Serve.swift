@@ -3,6 +3,7 @@ import ArgumentParser
 import HTTP
 import Logging
 import Observability
+import Vendors
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the Curtail API server and workers.")
@@ -12,6 +13,9 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(help: "Do not apply pending migrations at start-up.")
     var noMigrate = false
+
+    @Flag(help: "Serve the API only: run no scheduler, reconciler or telemetry sampler.")
+    var noEngine = false
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -23,7 +27,11 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "curtail")
         let pool = CurtailApplication.makePool(configuration, logger: logger)
-        let app = CurtailApplication(configuration: configuration, pool: pool, logger: logger)
+        // One client for every vendor: keep-alive pools per host, sized for thousands of commands in flight.
+        let vendorClient = HTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 1024, maxWaitersPerHost: 100_000))
+        let vendors = VendorRegistry.make(configuration: .fromEnvironment(client: vendorClient))
+        let app = CurtailApplication(configuration: configuration, pool: pool, logger: logger, vendors: vendors)
+        logger.info("vendor adapters", metadata: ["vendors": "\(vendors.keys.map(\.rawValue).sorted())"])
         if !noMigrate {
             let applied = try await app.migrate()
             if !applied.isEmpty { logger.info("migrations applied", metadata: ["count": "\(applied.count)"]) }
@@ -40,11 +48,13 @@ struct Serve: AsyncParsableCommand {
         // Background workers live until SIGTERM/SIGINT; then the server drains and the pool closes.
         await withTaskGroup(of: Void.self) { workers in
             workers.addTask { await app.runNotificationDelivery() }
+            if !noEngine { workers.addTask { await app.runEngine() } }
             await Signals.waitForTermination()
             logger.info("shutting down")
             workers.cancelAll()
         }
         await server.shutdown(gracePeriod: .seconds(10))
+        await vendorClient.shutdown()
         await pool.close()
     }
 }

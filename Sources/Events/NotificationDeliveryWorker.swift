@@ -15,7 +15,7 @@ import Postgres
 ///   logged and is erased from the row once it is delivered or abandoned.
 ///
 /// ```swift
-/// let worker = NotificationDeliveryWorker(pool: pool, transport: URLSessionWebhookTransport(), logger: logger)
+/// let worker = NotificationDeliveryWorker(pool: pool, transport: HTTPClientWebhookTransport(), logger: logger)
 /// Task { await worker.run() }   // until cancelled
 /// ```
 public struct NotificationDeliveryWorker: Sendable {
@@ -61,7 +61,7 @@ public struct NotificationDeliveryWorker: Sendable {
     let logger: Logger
 
     public init(
-        pool: PostgresPool, transport: any WebhookTransport = URLSessionWebhookTransport(),
+        pool: PostgresPool, transport: any WebhookTransport = HTTPClientWebhookTransport(),
         configuration: Configuration = Configuration(), logger: Logger = Logger(label: "curtail.notifications")
     ) {
         self.pool = pool
