@@ -87,6 +87,10 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Planner", "Vendors"]),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["API", "Reconciler", "Fleet", "Events", "Simulator", "Vendors", "HTTP", "Postgres", "Secrets", "Observability"]
+        ),
         .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Simulator", "HTTP"]),
         .testTarget(name: "FleetTests", dependencies: ["API", "Fleet", "HTTP", "Postgres", "Simulator", "Vendors"]),
         .testTarget(name: "EventsTests", dependencies: ["API", "Events", "HTTP", "Postgres", "OpenADR"]),

@@ -33,42 +33,60 @@ public enum RequestKind: String, Sendable, Hashable {
     case command, data, wake
 }
 
-/// Pacing budgets, from the vendors' documented limits (tesla-fleet.md §7, smartcar.md §8).
+/// One vendor's documented budgets (tesla-fleet.md §7, smartcar.md §8). Rates are per minute.
+public struct VendorBudget: Sendable {
+    /// Per vehicle and request kind (Tesla: commands 30, data 60, wakes 3 a minute).
+    public var perVehicleByKind: [RequestKind: Double]
+    /// Per vehicle, all kinds together (Smartcar: fewer than 20 an hour).
+    public var perVehicleAll: Double?
+    /// Per account, all kinds together: a bucket of `accountCapacity` refilling at `accountRefill` a minute
+    /// (Smartcar: 120, refilling 2 a minute).
+    public var accountCapacity: Double?
+    public var accountRefill: Double?
+    /// Requests one charge-state read costs (Smartcar reads /charge, /battery and /charge/limit: 3).
+    public var dataCost: Int
+    /// The most tokens a per-vehicle bucket holds: a curtailment's capture and command go out back to back.
+    public var vehicleBurst: Double
+
+    public init(
+        perVehicleByKind: [RequestKind: Double] = [:], perVehicleAll: Double? = nil, accountCapacity: Double? = nil,
+        accountRefill: Double? = nil, dataCost: Int = 1, vehicleBurst: Double = 4
+    ) {
+        self.perVehicleByKind = perVehicleByKind
+        self.perVehicleAll = perVehicleAll
+        self.accountCapacity = accountCapacity
+        self.accountRefill = accountRefill
+        self.dataCost = dataCost
+        self.vehicleBurst = vehicleBurst
+    }
+
+    public static let tesla = VendorBudget(perVehicleByKind: [.command: 30, .data: 60, .wake: 3])
+    // A burst of 10 plus 10 refilled over the hour never exceeds 20 in any hour.
+    public static let smartcar = VendorBudget(perVehicleAll: 10.0 / 60, accountCapacity: 120, accountRefill: 2, dataCost: 3, vehicleBurst: 10)
+}
+
+/// Pacing budgets for every vendor, and this process's share of them.
 ///
 /// Budgets are per process. With several Curtail processes sharing one fleet, set ``processShare`` to
-/// `1 / processCount` so that together they stay within the vendor's limits (docs/ARCHITECTURE.md).
+/// `1 / processCount` so that together they stay within the vendors' limits (docs/ARCHITECTURE.md).
 public struct PacingLimits: Sendable {
-    /// Per vehicle, per minute. Defaults: commands 30, data 60, wakes 3 (Tesla's documented per-device limits).
-    public var commandsPerVehiclePerMinute: Double
-    public var dataPerVehiclePerMinute: Double
-    public var wakesPerVehiclePerMinute: Double
-    /// Per vendor account, per minute, all kinds together. Defaults to 600 (a large program's negotiated limit
-    /// would be configured here).
-    public var requestsPerAccountPerMinute: Double
+    public var budgets: [String: VendorBudget]
     /// Requests in flight to one vendor at once. Defaults to 4096.
     public var maxInFlightPerVendor: Int
     /// This process's share of every rate budget, in (0, 1]. Defaults to 1.
     public var processShare: Double
 
     public init(
-        commandsPerVehiclePerMinute: Double = 30, dataPerVehiclePerMinute: Double = 60, wakesPerVehiclePerMinute: Double = 3,
-        requestsPerAccountPerMinute: Double = 600, maxInFlightPerVendor: Int = 4096, processShare: Double = 1
+        budgets: [String: VendorBudget] = ["tesla": .tesla, "smartcar": .smartcar], maxInFlightPerVendor: Int = 4096,
+        processShare: Double = 1
     ) {
-        self.commandsPerVehiclePerMinute = commandsPerVehiclePerMinute
-        self.dataPerVehiclePerMinute = dataPerVehiclePerMinute
-        self.wakesPerVehiclePerMinute = wakesPerVehiclePerMinute
-        self.requestsPerAccountPerMinute = requestsPerAccountPerMinute
+        self.budgets = budgets
         self.maxInFlightPerVendor = maxInFlightPerVendor
         self.processShare = processShare
     }
 
-    func perMinute(_ kind: RequestKind) -> Double {
-        switch kind {
-        case .command: commandsPerVehiclePerMinute
-        case .data: dataPerVehiclePerMinute
-        case .wake: wakesPerVehiclePerMinute
-        }
-    }
+    /// No rate limits (for a simulator started with `--no-rate-limits`, or a negotiated program).
+    public static let unlimited = PacingLimits(budgets: [:])
 }
 
 /// Paces vendor requests so that a 429 from a vendor is a bug, not a normal event: token buckets per vehicle (per
@@ -94,30 +112,56 @@ public final class Pacer: Sendable {
 
     public init(limits: PacingLimits = PacingLimits()) { self.limits = limits }
 
-    /// Waits until a `kind` request to `vehicle` of `account` is within every budget, then counts it.
-    public func acquire(_ kind: RequestKind, vehicle: String, account: String) async throws {
+    /// Waits until a `kind` request to `vehicle` of `account` is within every budget of `vendor`, then counts it.
+    public func acquire(_ kind: RequestKind, vendor: String, vehicle: String, account: String) async throws {
         while true {
-            let wait: Duration? = state.withLock { state in
-                let now = clock.now
-                for scope in ["vehicle:\(vehicle)", "account:\(account)"] {
-                    if let hold = state.holds[scope], hold > now { return hold - now }
-                }
-                let vehicleKey = Key(scope: vehicle, kind: kind.rawValue)
-                let accountKey = Key(scope: account, kind: "all")
-                var vehicleBucket = state.buckets[vehicleKey] ?? bucket(perMinute: limits.perMinute(kind), now: now)
-                var accountBucket = state.buckets[accountKey] ?? bucket(perMinute: limits.requestsPerAccountPerMinute, now: now)
-                // Check both before taking from either, so a refusal costs no token.
-                var vehicleProbe = vehicleBucket, accountProbe = accountBucket
-                if let wait = vehicleProbe.take(now: now) { return wait }
-                if let wait = accountProbe.take(now: now) { return wait }
-                _ = vehicleBucket.take(now: now)
-                _ = accountBucket.take(now: now)
-                state.buckets[vehicleKey] = vehicleBucket
-                state.buckets[accountKey] = accountBucket
-                return nil
-            }
-            guard let wait else { return }
+            guard let wait = take(kind, vendor: vendor, vehicle: vehicle, account: account) else { return }
             try await Task.sleep(for: wait)
+        }
+    }
+
+    /// Counts the request and returns `true` if it is within budget now; else returns `false` and counts nothing.
+    /// For work that can be skipped (telemetry), so it never queues behind commands.
+    public func tryAcquire(_ kind: RequestKind, vendor: String, vehicle: String, account: String) -> Bool {
+        take(kind, vendor: vendor, vehicle: vehicle, account: account) == nil
+    }
+
+    private func take(_ kind: RequestKind, vendor: String, vehicle: String, account: String) -> Duration? {
+        let budget = limits.budgets[vendor] ?? VendorBudget()
+        let cost = kind == .data ? budget.dataCost : 1
+        let share = limits.processShare
+        return state.withLock { state in
+            let now = clock.now
+            for scope in ["vehicle:\(vehicle)", "account:\(account)"] {
+                if let hold = state.holds[scope], hold > now { return hold - now }
+            }
+            // Every bucket this request draws from: (key, make-if-missing).
+            var draws: [(Key, () -> TokenBucket)] = []
+            if let rate = budget.perVehicleByKind[kind] {
+                draws.append((Key(scope: vehicle, kind: kind.rawValue), { Self.bucket(rate * share, burst: max(1, (rate / 10).rounded(.down)), now) }))
+            }
+            if let rate = budget.perVehicleAll {
+                draws.append((Key(scope: vehicle, kind: "all"), { Self.bucket(rate * share, burst: budget.vehicleBurst, now) }))
+            }
+            if let capacity = budget.accountCapacity, let refill = budget.accountRefill {
+                draws.append((Key(scope: account, kind: "account"), { Self.bucket(refill * share, burst: (capacity * share).rounded(.down), now) }))
+            }
+            // Probe every bucket first, so a refusal costs no token.
+            var updated: [(Key, TokenBucket)] = []
+            var longest: Duration?
+            for (key, make) in draws {
+                var bucket = state.buckets[key] ?? make()
+                for _ in 0..<cost {
+                    if let wait = bucket.take(now: now) {
+                        longest = max(longest ?? wait, wait)
+                        break
+                    }
+                }
+                updated.append((key, bucket))
+            }
+            if let longest { return longest }
+            for (key, bucket) in updated { state.buckets[key] = bucket }
+            return nil
         }
     }
 
@@ -164,9 +208,7 @@ public final class Pacer: Sendable {
         next?.resume()
     }
 
-    private func bucket(perMinute: Double, now: ContinuousClock.Instant) -> TokenBucket {
-        let rate = perMinute * limits.processShare
-        // Burst up to a tenth of a minute's budget (at least 1), so a restore's 2-3 commands go out back to back.
-        return TokenBucket(capacity: max(1, (rate / 10).rounded(.down)), refillPerSecond: rate / 60, now: now)
+    private static func bucket(_ perMinute: Double, burst: Double, _ now: ContinuousClock.Instant) -> TokenBucket {
+        TokenBucket(capacity: max(1, burst), refillPerSecond: perMinute / 60, now: now)
     }
 }

@@ -56,6 +56,8 @@ public final class ReconcilerWorker: Sendable {
         let attempts: Int
         let prior: PriorSettings?
         let snapshot: VehicleSnapshot
+        /// Seconds since the latest telemetry sample, when there is one.
+        let telemetryAge: Double?
     }
 
     let pool: PostgresPool
@@ -96,7 +98,7 @@ public final class ReconcilerWorker: Sendable {
                     } catch is CancellationError {
                         return
                     } catch {
-                        logger.error("claiming work failed", metadata: ["error": "\(String(describing: (error as? PostgresError)?.code))"])
+                        logger.error("claiming work failed", metadata: ["error": "\((error as? PostgresError).map { String(describing: $0) } ?? "\(type(of: error))")"])
                     }
                 }
                 for vehicle in claimed {
@@ -145,7 +147,8 @@ public final class ReconcilerWorker: Sendable {
             SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
                    coalesce(v.make, '') AS make, v.country, v.voltage, v.phases, v.min_amps, v.max_amps, v.battery_kwh,
                    c.desired, c.applied, c.generation, c.desired_event_id, c.attempts, c.captured_at IS NOT NULL AS captured,
-                   c.prior_charging, c.prior_amps, c.prior_charge_limit, c.plugged_in, c.charging, c.amps, c.power_kw, c.soc, c.charge_limit
+                   c.prior_charging, c.prior_amps, c.prior_charge_limit, c.plugged_in, c.charging, c.amps, c.power_kw, c.soc, c.charge_limit,
+                   extract(epoch FROM now() - c.sampled_at)::float8 AS telemetry_age
             FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id
             """)
         return try rows.map { row in
@@ -173,7 +176,8 @@ public final class ReconcilerWorker: Sendable {
                     countryCode: try row.decode(String.self, column: "country"), voltage: Double(try row.decode(Int.self, column: "voltage")),
                     phases: try row.decode(Int.self, column: "phases"), minAmps: try row.decode(Int.self, column: "min_amps"),
                     maxAmps: try row.decode(Int.self, column: "max_amps"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
-                    telemetry: telemetry))
+                    telemetry: telemetry),
+                telemetryAge: try row.decode(Double?.self, column: "telemetry_age"))
         }
     }
 
@@ -202,9 +206,17 @@ public final class ReconcilerWorker: Sendable {
             let token = try await access.accessToken(forAccount: accountID)
             var prior = vehicle.prior
             if vehicle.desired != .normal && prior == nil {
-                // Capture the vehicle's own settings, and write them, before the first command changes them.
-                let state = try await call(api, .data, vehicle, accountID, "capture", &records) {
-                    try await api.chargeState(of: vehicle.vendorVehicleID, accessToken: token)
+                // Capture the vehicle's own settings, and write them, before the first command changes them. A sample
+                // from the last two minutes is as good as a fresh read and saves a billed, rate-limited request.
+                let state: ChargeState
+                if let age = vehicle.telemetryAge, age < Self.freshTelemetry, let known = vehicle.snapshot.telemetry.charging {
+                    let t = vehicle.snapshot.telemetry
+                    state = ChargeState(
+                        pluggedIn: t.pluggedIn, charging: known, amps: t.amps, powerKW: t.powerKW, soc: t.soc, chargeLimit: t.chargeLimit)
+                } else {
+                    state = try await call(api, .data, vehicle, accountID, "capture", &records) {
+                        try await api.chargeState(of: vehicle.vendorVehicleID, accessToken: token)
+                    }
                 }
                 let captured = PriorSettings(
                     charging: state.charging ?? false, amps: state.amps ?? state.maxAmps, chargeLimit: state.chargeLimit.map { Int($0.rounded()) })
@@ -247,7 +259,7 @@ public final class ReconcilerWorker: Sendable {
         _ api: any VehicleAPI, _ kind: RequestKind, _ vehicle: Claimed, _ accountID: String, _ step: String, _ records: inout [CommandRecord],
         _ body: @Sendable () async throws -> T
     ) async throws -> T {
-        try await pacer.acquire(kind, vehicle: vehicle.vehicleID, account: accountID)
+        try await pacer.acquire(kind, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: accountID)
         let start = ContinuousClock.now
         let result: Result<T, VendorError> = try await pacer.withSlot(vendor: vehicle.vendor.rawValue) {
             do {
@@ -286,7 +298,7 @@ public final class ReconcilerWorker: Sendable {
             records.append(CommandRecord(key: key(vehicle, step), command: step, outcome: outcome, reason: error.reason, latencyMS: milliseconds))
             metrics.increment("curtail_vendor_requests_total", help: "Vendor API requests by outcome.", labels: .init([("vendor", vehicle.vendor.rawValue), ("kind", kind.rawValue), ("outcome", outcome)]))
             if error.kind == .asleep {
-                try await pacer.acquire(.wake, vehicle: vehicle.vehicleID, account: accountID)
+                try await pacer.acquire(.wake, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: accountID)
                 let token = try? await access.accessToken(forAccount: accountID)
                 if let token {
                     let wake = try? await pacer.withSlot(vendor: vehicle.vendor.rawValue) {
@@ -391,6 +403,9 @@ public final class ReconcilerWorker: Sendable {
         }
         metrics.increment("curtail_reconcile_failures_total", help: "Failed reconcile attempts by kind.", labels: .init([("kind", "\(error.kind)")]))
     }
+
+    /// Telemetry younger than this (seconds) stands in for a capture read.
+    static let freshTelemetry: Double = 120
 
     private static let insertRecordsSQL =
         "INSERT INTO vehicle_commands (vehicle_id, command_key, event_id, command, outcome, reason, attempt, latency_ms, process)"

@@ -72,7 +72,7 @@ public struct Scheduler: Sendable {
             } catch is CancellationError {
                 return
             } catch {
-                logger.error("scheduler pass failed", metadata: ["error": "\(String(describing: (error as? PostgresError)?.code ?? nil))"])
+                logger.error("scheduler pass failed", metadata: ["error": "\((error as? PostgresError).map { String(describing: $0) } ?? "\(type(of: error))")"])
             }
             var wait = configuration.period
             if let nextBoundary {
@@ -93,6 +93,8 @@ public struct Scheduler: Sendable {
             group.addTask { try? await Task.sleep(for: duration) }
             group.addTask {
                 for await _ in stream { return }
+                // The stream ended (its connection dropped): wait out the period instead of spinning.
+                try? await Task.sleep(for: duration)
             }
             await group.next()
             group.cancelAll()
@@ -311,7 +313,7 @@ public struct Scheduler: Sendable {
                                (\(event.startsAt) <= o.created_at AND o.created_at < \(event.endsAt))
                                OR (\(event.startsAt) > o.created_at AND NOT EXISTS (
                                    SELECT 1 FROM events e2 WHERE e2.cancelled_at IS NULL AND e2.deleted_at IS NULL
-                                   AND e2.starts_at > o.created_at AND e2.starts_at < \(event.startsAt)))))
+                                   AND e2.starts_at > o.created_at AND e2.starts_at < \(event.startsAt))))))
                    ) AS opted_out_of_event,
                    (SELECT max(o.until) FROM opt_outs o WHERE o.vehicle_id = v.id AND o.until IS NOT NULL AND o.event_id IS NULL) AS opted_out_until
             FROM vehicles v LEFT JOIN driver_preferences p ON p.vehicle_id = v.id

@@ -39,9 +39,10 @@ import Vendors
                 == [.setChargingAmps(16)])
     }
 
-    @Test func fordWithSchedule_IsRestoredBySettingItsLimit() {
+    @Test func fordWithSchedule_GetsItsLimitBackBeforeItIsStarted() {
         let prior = PriorSettings(charging: true, amps: nil, chargeLimit: 85)
-        #expect(CommandSequence.commands(from: .stopped, to: .normal, prior: prior, capabilities: smartcarFord) == [.setChargeLimit(85)])
+        #expect(
+            CommandSequence.commands(from: .stopped, to: .normal, prior: prior, capabilities: smartcarFord) == [.setChargeLimit(85), .startCharging])
     }
 
     @Test func neverCaptured_NothingToRestore() {

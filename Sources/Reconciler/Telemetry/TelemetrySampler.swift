@@ -62,6 +62,8 @@ public final class TelemetrySampler: Sendable {
         let vendor: VendorName
         let vendorVehicleID: String
         let accountID: String
+        /// The vehicle had no telemetry yet: the planner left it alone for want of it, so plan again once known.
+        let firstSample: Bool
     }
 
     public func run() async {
@@ -77,6 +79,13 @@ public final class TelemetrySampler: Sendable {
                     group.addTask {
                         await self.sample(vehicle)
                         self.inFlight.subtract(1, ordering: .relaxed)
+                    }
+                }
+                if due.contains(where: \.firstSample) {
+                    // Give the batch a moment to land, then ask the scheduler to plan with what is now known.
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(2))
+                        try? await self.pool.notify(channel: Scheduler.eventsChannel, payload: "telemetry")
                     }
                 }
                 try? await Task.sleep(for: due.count == configuration.batchSize ? .milliseconds(20) : .milliseconds(500))
@@ -106,22 +115,28 @@ public final class TelemetrySampler: Sendable {
             ), claimed AS (
                 UPDATE vehicle_states s SET sample_lease_until = now() + interval '60 seconds',
                     next_sample_at = now() + make_interval(secs => \(intervalSeconds))
-                FROM due WHERE s.vehicle_id = due.vehicle_id RETURNING s.vehicle_id
+                FROM due WHERE s.vehicle_id = due.vehicle_id RETURNING s.vehicle_id, s.sampled_at
             )
-            SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id
+            SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
+                   c.sampled_at IS NULL AS first_sample
             FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id WHERE v.account_id IS NOT NULL AND v.status = 'active'
             """)
         return try rows.map {
             Due(
                 vehicleID: try $0.decode(String.self, column: "vehicle_id"), vendor: VendorName(rawValue: try $0.decode(String.self, column: "vendor")),
-                vendorVehicleID: try $0.decode(String.self, column: "vendor_vehicle_id"), accountID: try $0.decode(String.self, column: "account_id"))
+                vendorVehicleID: try $0.decode(String.self, column: "vendor_vehicle_id"), accountID: try $0.decode(String.self, column: "account_id"),
+                firstSample: try $0.decode(Bool.self, column: "first_sample"))
         }
     }
 
     func sample(_ vehicle: Due) async {
         guard let api = vendors[vehicle.vendor] else { return }
         do {
-            try await pacer.acquire(.data, vehicle: vehicle.vehicleID, account: vehicle.accountID)
+            // Telemetry never waits for budget: commands need it more. Skipped now, sampled next interval.
+            guard pacer.tryAcquire(.data, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: vehicle.accountID) else {
+                metrics.increment("curtail_telemetry_samples_total", help: "Telemetry samples taken.", labels: .init([("vendor", vehicle.vendor.rawValue), ("outcome", "deferred")]))
+                return
+            }
             let token = try await access.accessToken(forAccount: vehicle.accountID)
             let state = try await pacer.withSlot(vendor: vehicle.vendor.rawValue) {
                 try await api.chargeState(of: vehicle.vendorVehicleID, accessToken: token)

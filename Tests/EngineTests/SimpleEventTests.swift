@@ -1,0 +1,65 @@
+import API
+import Foundation
+import HTTP
+import Postgres
+import Reconciler
+import Testing
+
+@Suite(.serialized) struct SimpleEventTests {
+    @Test func simpleLevel3_StopsChargingVehicles_AndCancellationRestoresEveryOneExactly() async throws {
+        try await EngineHarness.with(vehicles: 60) { h in
+            let operatorToken = try await h.token([.fleetRead, .fleetWrite, .readAll])
+            let utility = try await h.token([.readAll, .writePrograms, .writeEvents])
+            try await h.enrollAll(group: "g1", operatorToken: operatorToken)
+            let before = try await h.simVehicles()
+            let chargingBefore = before.filter(\.charging)
+            try #require(!chargingBefore.isEmpty)
+
+            let eventID = try await h.postEvent(utilityToken: utility, group: "g1", payload: ["type": "SIMPLE", "values": [3]])
+            // First pass: nothing known yet, so nothing is curtailed, but the targeted vehicles are marked for sampling.
+            try await h.scheduler.planOnce(now: Date())
+            #expect(try await h.sampler.sampleOnce() == 60)
+            let pass = try await h.scheduler.planOnce(now: Date())
+            #expect(pass.activeEvents == 1)
+            #expect(pass.vehiclesPlanned == 60)
+            try await h.reconcileUntilIdle()
+
+            let during = Dictionary(uniqueKeysWithValues: try await h.simVehicles().map { ($0.id, $0) })
+            let states = try await h.app.pool.query(
+                "SELECT v.vendor_vehicle_id, s.desired, s.applied, s.last_error FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id")
+            var stopped = 0
+            for row in states {
+                let id = try row.decode(String.self, column: "vendor_vehicle_id")
+                let desired = try row.decode(String.self, column: "desired")
+                let applied = try row.decode(String.self, column: "applied")
+                let lastError = try row.decode(String?.self, column: "last_error") ?? ""
+                if desired == "stopped" {
+                    #expect(applied == "stopped", "\(id): \(lastError)")
+                    #expect(during[id]?.charging == false, "\(id) still charging")
+                    stopped += 1
+                }
+            }
+            #expect(stopped > 0)
+
+            // Cancel: every vehicle goes back to exactly what it was doing.
+            try await h.call(.delete, h.apiBase + "/openadr3/3.0.1/events/\(eventID)", token: utility, expect: 200)
+            try await h.scheduler.planOnce(now: Date())
+            try await h.reconcileUntilIdle()
+            let after = Dictionary(uniqueKeysWithValues: try await h.simVehicles().map { ($0.id, $0) })
+            for vehicle in before {
+                let now = try #require(after[vehicle.id])
+                if now.charging != vehicle.charging || (vehicle.charging && now.amps != vehicle.amps) {
+                    let log = try await h.app.pool.query(
+                        """
+                        SELECT string_agg(c.command || '=' || c.outcome || coalesce('(' || c.reason || ')', ''), ', ' ORDER BY c.id) AS log
+                        FROM vehicle_commands c JOIN vehicles v ON v.id = c.vehicle_id WHERE v.vendor_vehicle_id = \(vehicle.id)
+                        """)
+                    Issue.record("\(vehicle.id) \(vehicle.vendor) \(vehicle.make): \(try log.first?.decode(String?.self, column: "log") ?? "no commands")")
+                }
+                #expect(now.charging == vehicle.charging, "\(vehicle.id) charging \(vehicle.charging) → \(now.charging)")
+                #expect(now.amps == vehicle.amps || !vehicle.charging, "\(vehicle.id) amps \(vehicle.amps) → \(now.amps)")
+                #expect(now.charge_limit == vehicle.charge_limit, "\(vehicle.id) limit")
+            }
+        }
+    }
+}
