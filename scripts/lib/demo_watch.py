@@ -24,7 +24,7 @@ def fleet():
 
 total, charging, power = fleet()
 print(f"== before: {charging}/{total} vehicles charging, {power:.0f} kW")
-deadline = time.time() + 4 * 60 + 30
+deadline = time.time() + float(sys.argv[5]) if len(sys.argv) > 5 else time.time() + 4 * 60 + 30
 last = None
 while time.time() < deadline:
     total, charging, power = fleet()
