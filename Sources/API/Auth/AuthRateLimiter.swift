@@ -88,7 +88,7 @@ public final class AuthRateLimiter: Sendable {
     }
 
     /// `127.0.0.1:5555` → `127.0.0.1`, `[::1]:5555` → `::1`: buckets are per host, not per connection.
-    static func host(of address: String) -> String {
+    public static func host(of address: String) -> String {
         if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
             return String(address[address.index(after: address.startIndex)..<close])
         }

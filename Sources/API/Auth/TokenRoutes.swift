@@ -61,7 +61,9 @@ public struct TokenRoutes: Sendable {
             permit = granted
         case .limited(let wait):
             let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
-            context.logger.warning("token requests rate limited", metadata: ["retry_after": "\(seconds)"])
+            context.logger.warning(
+                "token requests rate limited",
+                metadata: ["client_address": "\(AuthRateLimiter.host(of: context.remoteAddress ?? "unknown"))", "retry_after": "\(seconds)"])
             var response = oauthError(
                 .tooManyRequests, "temporarily_unavailable", "Too many failed attempts; retry after \(seconds) s.")
             response.headers["Retry-After"] = String(seconds)
