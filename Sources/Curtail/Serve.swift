@@ -1,4 +1,5 @@
 import API
+import Dispatch
 import ArgumentParser
 import HTTP
 import Logging
@@ -45,6 +46,22 @@ struct Serve: AsyncParsableCommand {
             responder: app.makeRouter().buildResponder(), logger: logger)
         app.metrics.addCollector { [(name: "curtail_http_open_connections", help: "Open HTTP connections.", labels: [:], value: Double(server.openConnectionCount))] }
         try server.start()
+        // SIGHUP: reload the certificate and key from the same paths (after a renewal); new connections use them.
+        // A reload that fails (a half-written file, a key that does not match) keeps the old context.
+        let (certificatePath, keyPath) = (configuration.tlsCertificatePath, configuration.tlsPrivateKeyPath)
+        let hangup = Signals.onHangup {
+            guard let cert = certificatePath, let key = keyPath else {
+                logger.info("SIGHUP ignored: TLS is not configured")
+                return
+            }
+            do {
+                server.replaceTLSContext(try TLSContext.server(certificateChainPath: cert, privateKeyPath: key))
+                logger.notice("TLS certificate reloaded", metadata: ["certificate": "\(cert)"])
+            } catch {
+                logger.error("TLS certificate reload failed; still serving the previous one", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { hangup.cancel() }
         // Background workers live until SIGTERM/SIGINT; then the server drains and the pool closes.
         await withTaskGroup(of: Void.self) { workers in
             workers.addTask { await app.runNotificationDelivery() }

@@ -21,4 +21,13 @@ enum Signals {
         for await _ in signals { break }
         sources.forEach { $0.cancel() }
     }
+
+    /// Runs `handler` on every SIGHUP until the returned source is cancelled.
+    static func onHangup(_ handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)  // the default action would end the process
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "curtail.signals.hup"))
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return source
+    }
 }

@@ -80,8 +80,9 @@ import Testing
         #expect(rejection("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x3\r\n\r\nabc")?.status == .badRequest)
     }
 
-    @Test func identicalRepeatedContentLengths_AreAccepted() throws {
-        #expect(try decode("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc").first?.body.count == 3)
+    @Test func repeatedContentLengths_AreRejectedEvenWhenIdentical() throws {
+        #expect(rejection("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc")?.status == .badRequest)
+        #expect(rejection("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 3\r\n\r\nabc")?.status == .badRequest)
     }
 
     @Test func unsupportedTransferCoding_Is501() {

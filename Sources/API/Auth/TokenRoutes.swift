@@ -9,10 +9,13 @@ import HTTP
 public struct TokenRoutes: Sendable {
     let clients: ClientStore
     let tokenLifetime: Duration
+    let limiter: AuthRateLimiter
 
-    public init(clients: ClientStore, tokenLifetime: Duration) {
+    /// - Parameter limiter: counts failed attempts per client address and per client id (``AuthRateLimiter``).
+    public init(clients: ClientStore, tokenLifetime: Duration, limiter: AuthRateLimiter = AuthRateLimiter()) {
         self.clients = clients
         self.tokenLifetime = tokenLifetime
+        self.limiter = limiter
     }
 
     struct TokenResponse: Encodable {
@@ -28,10 +31,10 @@ public struct TokenRoutes: Sendable {
     }
 
     public func register(on router: inout Router) {
-        router.post("/openadr3/3.0.1/auth/token") { request, _ in try await issue(request) }
+        router.post("/openadr3/3.0.1/auth/token") { request, context in try await issue(request, context: context) }
     }
 
-    func issue(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func issue(_ request: HTTPRequest, context: RequestContext) async throws -> HTTPResponse {
         let mediaType = request.headers["Content-Type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/x-www-form-urlencoded" else {
             return oauthError(.badRequest, "invalid_request", "Send the token request as application/x-www-form-urlencoded.")
@@ -50,11 +53,28 @@ public struct TokenRoutes: Sendable {
             clientID.utf8.count <= 4096, secret.utf8.count <= 4096
         else { return oauthError(.badRequest, "invalid_request", "client_id and client_secret are required.") }
 
+        // Credential guessing: every check of a secret costs a token per address and per client id; a right
+        // secret gives them back. With none left, nothing is checked (the guess is never evaluated).
+        let permit: AuthRateLimiter.Permit
+        switch limiter.acquire(address: context.remoteAddress, clientID: clientID) {
+        case .allowed(let granted):
+            permit = granted
+        case .limited(let wait):
+            let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
+            context.logger.warning(
+                "token requests rate limited",
+                metadata: ["client_address": "\(AuthRateLimiter.host(of: context.remoteAddress ?? "unknown"))", "retry_after": "\(seconds)"])
+            var response = oauthError(
+                .tooManyRequests, "temporarily_unavailable", "Too many failed attempts; retry after \(seconds) s.")
+            response.headers["Retry-After"] = String(seconds)
+            return response
+        }
         guard let principal = try await clients.verify(clientID: clientID, secret: secret) else {
             var response = oauthError(.unauthorized, "invalid_client", "Unknown client or wrong secret.")
             response.headers["WWW-Authenticate"] = #"Basic realm="curtail""#
             return response
         }
+        limiter.refund(permit)
         let requested = form["scope"].map(Scope.parseList) ?? []
         if let missing = requested.first(where: { !principal.scopes.contains($0) }) {
             return oauthError(.badRequest, "invalid_scope", "This client may not request the \(missing) scope.")

@@ -41,9 +41,23 @@ public final class HTTPServer: Sendable {
     private let acceptQueue = DispatchQueue(label: "curtail.http.accept")
     private let state = Mutex<State>(.idle)
     private let connections = Mutex(Connections())
+    /// The context new connections handshake with; swapped by ``replaceTLSContext(_:)``.
+    private let tlsContext: Mutex<TLSContext?>
 
     public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
         shared = Shared(configuration: configuration, responder: responder, logger: logger)
+        tlsContext = Mutex(configuration.tls)
+    }
+
+    /// Serves connections accepted from now on with `context` (a renewed certificate, say); connections already
+    /// open keep the context they started with, which stays alive until the last of them closes.
+    /// - Precondition: the server was configured with TLS (a plain server does not start speaking TLS).
+    public func replaceTLSContext(_ context: TLSContext) {
+        tlsContext.withLock { current in
+            precondition(current != nil, "replaceTLSContext on a server configured without TLS")
+            current = context
+        }
+        shared.logger.info("TLS context replaced; new connections use it")
     }
 
     /// The number of open connections (a metrics gauge).
@@ -135,7 +149,8 @@ public final class HTTPServer: Sendable {
             let peer = (try? Self.peerAddress(client)) ?? "unknown"
             let connection: HTTPServerConnection
             do {
-                connection = try HTTPServerConnection(socket: client, shared: shared, remoteAddress: peer)
+                connection = try HTTPServerConnection(
+                    socket: client, shared: shared, tls: tlsContext.withLock { $0 }, remoteAddress: peer)
             } catch {
                 client.close()
                 continue

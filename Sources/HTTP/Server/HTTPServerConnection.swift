@@ -44,9 +44,10 @@ actor HTTPServerConnection {
     /// watches a number the kernel has already handed to a new connection.
     private var liveSources = 0
 
-    init(socket: Socket, shared: HTTPServer.Shared, remoteAddress: String) throws {
+    /// - Parameter tls: the context to handshake with (the server's current one), or `nil` for plain HTTP.
+    init(socket: Socket, shared: HTTPServer.Shared, tls: TLSContext?, remoteAddress: String) throws {
         executor = QueueExecutor(label: "curtail.http.connection")
-        if let tls = shared.configuration.tls {
+        if let tls {
             transport = .tls(socket, try TLSSession(context: tls, socket: socket, serverName: nil))
         } else {
             transport = .plain(socket)

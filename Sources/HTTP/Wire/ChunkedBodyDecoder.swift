@@ -27,6 +27,11 @@ struct ChunkedBodyDecoder {
                 // chunk-size [ chunk-ext ]: extensions are ignored (RFC 9112 §7.1.1) but still bounded by the line limit.
                 let sizeDigits = line.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
                 // More than 8 hex digits cannot be a size we accept and risks overflow: reject before converting.
+                // After the digits only BWS then ";" may follow (RFC 9112 §7.1.1): "5 5" or "5x" is not a size.
+                let afterDigits = line.dropFirst(sizeDigits.count).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                guard afterDigits.isEmpty || afterDigits.first == UInt8(ascii: ";") else {
+                    throw HTTPParseError(.badRequest, "invalid chunk size")
+                }
                 guard !sizeDigits.isEmpty, sizeDigits.count <= 8, sizeDigits.allSatisfy({ $0.isHexDigit }),
                     let size = Int(String(decoding: sizeDigits, as: UTF8.self), radix: 16)
                 else { throw HTTPParseError(.badRequest, "invalid chunk size") }

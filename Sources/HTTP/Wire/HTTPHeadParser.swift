@@ -19,6 +19,16 @@ enum HTTPHeadParser {
         return nil
     }
 
+    /// The index of the first LF at or after `from` that does not follow a CR, or `nil`.
+    static func firstBareLF(in bytes: [UInt8], from: Int, headStart: Int) -> Int? {
+        var i = from
+        while i < bytes.count {
+            if bytes[i] == lf && (i == headStart || bytes[i - 1] != cr) { return i }
+            i += 1
+        }
+        return nil
+    }
+
     /// Splits a head into CRLF-terminated lines, rejecting bare CR or LF and control characters.
     static func lines(_ head: ArraySlice<UInt8>) throws(HTTPParseError) -> [ArraySlice<UInt8>] {
         var lines: [ArraySlice<UInt8>] = []
@@ -115,10 +125,11 @@ enum HTTPHeadParser {
             return .chunked
         }
         guard !contentLengths.isEmpty else { return nil }
-        // Repeated or comma-listed values must all agree (RFC 9112 §6.3 rule 5); any non-digit is fatal.
-        let values = contentLengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map { $0.trimmingSpaces() }
-        guard let first = values.first, values.allSatisfy({ $0 == first }),
-            !first.isEmpty, first.count <= 18, first.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let length = Int(first)
+        // RFC 9112 §6.3 rule 5 lets a recipient accept repeated identical values; a smuggling defence takes the
+        // stricter reading it also allows: one field, one value, digits only. Anything else is fatal.
+        guard contentLengths.count == 1 else { throw HTTPParseError(.badRequest, "repeated Content-Length") }
+        let value = contentLengths[0].trimmingSpaces()
+        guard !value.isEmpty, value.count <= 18, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let length = Int(value)
         else { throw HTTPParseError(.badRequest, "invalid Content-Length") }
         guard length <= limits.maxBodyBytes else {
             throw HTTPParseError(.contentTooLarge, "body of \(length) bytes exceeds the limit of \(limits.maxBodyBytes)")

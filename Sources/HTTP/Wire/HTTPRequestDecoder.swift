@@ -109,7 +109,12 @@ public struct HTTPRequestDecoder {
         while buffer.count - cursor >= 2 && buffer[cursor] == HTTPHeadParser.cr && buffer[cursor + 1] == HTTPHeadParser.lf {
             cursor += 2
         }
+        let scanStart = max(cursor, scanned - 3)
         guard let end = HTTPHeadParser.headEnd(in: buffer, from: cursor, scanFrom: &scanned) else {
+            // A head delimited by bare LFs never shows a CRLF CRLF: refuse it now, not at the header deadline.
+            if let lf = HTTPHeadParser.firstBareLF(in: buffer, from: scanStart, headStart: cursor) {
+                throw HTTPParseError(.badRequest, "bare LF at byte \(lf - cursor) of the message head (CRLF required, RFC 9112 §2.2)")
+            }
             let pending = buffer.count - cursor
             if !buffer[cursor...].prefix(limits.maxRequestLineBytes + 1).contains(HTTPHeadParser.lf) && pending > limits.maxRequestLineBytes {
                 throw HTTPParseError(.uriTooLong, "request line longer than \(limits.maxRequestLineBytes) bytes")
