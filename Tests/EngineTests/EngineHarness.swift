@@ -28,10 +28,11 @@ struct EngineHarness {
 
     static func with<T>(
         vehicles: Int = 60, seed: UInt64 = 11, restoreSpread: Duration = .seconds(0), faults: FaultConfig = EngineHarness.calmFaults,
+        simulatorLimits: RateLimits = .documented, pacing: PacingLimits = PacingLimits(),
         _ body: (EngineHarness) async throws -> T
     ) async throws -> T {
         let databaseURL = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"], "DATABASE_URL must point at a test PostgreSQL")
-        let simulator = Simulator(configuration: SimulatorConfiguration(vehicles: vehicles, seed: seed, faults: faults))
+        let simulator = Simulator(configuration: SimulatorConfiguration(vehicles: vehicles, seed: seed, limits: simulatorLimits, faults: faults))
         var simRouter = Router()
         simulator.register(on: &simRouter)
         let simServer = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: simRouter.buildResponder(), logger: quiet)
@@ -63,7 +64,7 @@ struct EngineHarness {
             let rows = try await pool.query("SELECT vendor FROM vendor_accounts WHERE id::text = \(accountID)")
             return try rows.first.map { VendorName(rawValue: try $0.decode(String.self, column: "vendor")) }
         }
-        let pacer = Pacer()
+        let pacer = Pacer(limits: pacing)
         let harness = EngineHarness(
             app: app, apiBase: apiBase, simBase: simBase, client: client, simulator: simulator,
             scheduler: Scheduler(pool: pool, configuration: .init(restoreSpread: restoreSpread), logger: quiet),

@@ -91,29 +91,35 @@ import Testing
         // cooperative threads: a plain async task still runs to completion while all four are in the database.
         // Judged by order of events, not by timing, so a loaded machine cannot make it flaky.
         let pool = try TestDatabase.pool(maxConnections: 4)
-        let queriesFinished = Atomic<Int>(0)
+        let queriesFinished = FinishedCounter()
         let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     try await pool.execute("SELECT pg_sleep(1.5)")
-                    queriesFinished.add(1, ordering: .relaxed)
+                    queriesFinished.increment()
                 }
             }
             group.addTask {
-                // Wait until all four are running in the server, then do cooperative work.
-                while try await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.5)'")
-                    .first?.decode(Int.self, column: "n") ?? 0 < 4 {
-                    try await Task.sleep(for: .milliseconds(20))
+                // Wait (on a connection of its own: the pool's four are busy) until all four are running in the
+                // server, then let the test do cooperative work.
+                defer { startedContinuation.finish() }  // ends the wait below even if this task throws
+                let observer = try TestDatabase.pool(maxConnections: 1)
+                defer { Task { await observer.close() } }
+                for _ in 0..<200 {
+                    let running = try await observer.query(
+                        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.5)' AND state = 'active'")
+                    if try running.first?.decode(Int.self, column: "n") ?? 0 >= 4 { break }
+                    try await Task.sleep(for: .milliseconds(10))
                 }
                 startedContinuation.yield()
             }
             for await _ in started { break }
             for _ in 0..<20 { await Task.yield() }
-            #expect(queriesFinished.load(ordering: .relaxed) == 0, "cooperative work had to wait for the blocking queries")
+            #expect(queriesFinished.value == 0, "cooperative work had to wait for the blocking queries")
             try await group.waitForAll()
         }
-        #expect(queriesFinished.load(ordering: .relaxed) == 4)
+        #expect(queriesFinished.value == 4)
         await pool.close()
     }
 
@@ -204,4 +210,11 @@ import Testing
         await pool.close()
         await admin.close()
     }
+}
+
+/// A counter shared by concurrent test tasks.
+final class FinishedCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

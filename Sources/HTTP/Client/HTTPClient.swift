@@ -44,6 +44,7 @@ public final class HTTPClient: Sendable {
         let closeAfter = request.headers.hasToken("close", in: "Connection")
         let key = url.poolKey
         var retried = false
+        var attemptsWithNothingSent = 0
         while true {
             let connection: HTTPClientConnection
             let reused: Bool
@@ -72,6 +73,12 @@ public final class HTTPClient: Sendable {
                 // Sending twice is only safe for idempotent methods (RFC 9110 §9.2.2), or when nothing was sent.
                 let stale = reused && receivedNothing && (error.code == .connectionClosed)
                 if !retried && stale && (sentNothing || request.method.isIdempotent) {
+                    retried = true
+                    continue
+                }
+                // Nothing left this process: trying again cannot repeat an action, whatever the method.
+                if sentNothing && error.code == .connectionClosed && attemptsWithNothingSent < 3 {
+                    attemptsWithNothingSent += 1
                     retried = true
                     continue
                 }
