@@ -1,5 +1,6 @@
 import Fleet
 import Logging
+import Planner
 import Postgres
 import Reconciler
 import Secrets
@@ -21,7 +22,8 @@ extension CurtailApplication {
         workerLogger[metadataKey: "worker"] = "reconciler"
         let reconciler = ReconcilerWorker(pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: metrics, logger: workerLogger)
         let scheduler = Scheduler(
-            pool: pool, configuration: Scheduler.Configuration(restoreSpread: configuration.restoreSpread),
+            pool: pool, configuration: Scheduler.Configuration(
+                restoreSpread: configuration.restoreSpread, controlGroup: ControlGroup(share: configuration.controlShare)),
             logger: Logger(label: "curtail.scheduler"))
         let sampler = TelemetrySampler(
             pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: metrics,
