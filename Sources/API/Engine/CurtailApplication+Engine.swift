@@ -8,7 +8,7 @@ import Vendors
 
 extension CurtailApplication {
     /// Runs the engine until the task is cancelled: the scheduler (desired state), the reconciler workers (vendor
-    /// commands) and the telemetry sampler. Every Curtail process runs all three; they share work through PostgreSQL.
+    /// commands), the telemetry sampler and the report publisher. Every Curtail process runs all three; they share work through PostgreSQL.
     public func runEngine(pacing: PacingLimits = PacingLimits()) async {
         let box = configuration.secretKeyHex.flatMap { try? SecretBox(hexKey: $0) }
         let accounts = VendorAccountStore(pool: pool, box: box, logger: logger)
@@ -36,6 +36,7 @@ extension CurtailApplication {
             group.addTask { await scheduler.run() }
             group.addTask { await reconciler.run() }
             group.addTask { await sampler.run() }
+            group.addTask { await ReportPublisher(pool: pool, metrics: metrics).run() }
         }
     }
 }
