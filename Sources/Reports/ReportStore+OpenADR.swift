@@ -8,7 +8,8 @@ extension ReportStore {
 
     /// The event's measurement as an OpenADR 3.0.1 `report` (openadr/README §10): one `AGGREGATED_REPORT` resource
     /// whose interval ids repeat the event's, with `BASELINE` (KW, ESTIMATED), `DEMAND` (KW, MEAN), `USAGE` (KWH)
-    /// and `DELTA_USAGE` (KW, MEAN) = DEMAND − BASELINE, so curtailed kW = −DELTA_USAGE; and, for events of at most
+    /// and `DELTA_USAGE` (KW, MEAN) = −curtailed kW (Curtail's sign convention: the change Curtail caused; it equals
+    /// DEMAND − BASELINE except where a vehicle's own stop or a draw above baseline is not credited, DESIGN §6); and, for events of at most
     /// ``perVehicleResourceLimit`` vehicles, one resource per vehicle with `OPERATING_STATE` (plus `DATA_QUALITY`
     /// `MISSING` without telemetry). Only intervals measured so far are included.
     public func openADRReport(eventID: String, now: Date = Date()) async throws -> Report {
@@ -31,7 +32,7 @@ extension ReportStore {
                             ValuesMap(.baseline, [.number(Self.round(interval.baseline_kw))]),
                             ValuesMap(.demand, [.number(Self.round(interval.measured_kw))]),
                             ValuesMap(.usage, [.number(Self.round(interval.measured_kw * hours))]),
-                            ValuesMap(.deltaUsage, [.number(Self.round(interval.measured_kw - interval.baseline_kw))]),
+                            ValuesMap(.deltaUsage, [.number(Self.round(-interval.curtailed_kw))]),
                         ])
                 }))
         if report.totals.vehicles <= perVehicleResourceLimit && !measured.isEmpty {

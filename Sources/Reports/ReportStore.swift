@@ -14,8 +14,8 @@ public struct ReportStore: Sendable {
 
     let pool: PostgresPool
     let logger: Logger
-    /// How far before an interval's start the last sample may be and still hold into it. Defaults to 15 minutes.
-    public var lookback: TimeInterval = 900
+    /// How far before an interval's start the last sample may be and still hold into it. Defaults to 1 hour.
+    public var lookback: TimeInterval = 3600
     /// An interval is frozen this long after its end. Defaults to 60 s.
     public var settle: TimeInterval = 60
     /// Rebound bins after the event's end: this many, each this long. Defaults to 2 × 15 minutes (the sampler
@@ -115,7 +115,7 @@ public struct ReportStore: Sendable {
     }
 
     /// Plans, capture samples and last commands for the vehicles planned in interval `index` (all intervals for
-    /// `index == nil`, the curtailed ones, for the rebound), then their samples in [`start` − lookback, `end`).
+    /// `index == nil`, the curtailed ones, for the rebound), then their last sample before `start` (within ``lookback``) and their samples in [`start`, `end`).
     func loadInputs(event: EventRow, index: Int?, start: Date, end: Date) async throws -> [String: VehicleInputs] {
         let rows = try await pool.query(
             """
@@ -136,7 +136,8 @@ public struct ReportStore: Sendable {
             SELECT p.vehicle_id::text AS vehicle_id, p.target, p.ineligible, p.planned_kw, v.battery_kwh,
                    coalesce(s.prior_charge_limit::float8, s.charge_limit) AS charge_limit,
                    c.sampled_at AS capture_at, c.power_w AS capture_power_w, c.soc_permille AS capture_soc, c.flags AS capture_flags,
-                   l.command, l.outcome, l.reason, l.attempt
+                   l.command, l.outcome, l.reason, l.attempt,
+                   b.sampled_at AS before_at, b.power_w AS before_power_w, b.soc_permille AS before_soc, b.flags AS before_flags
             FROM plans p JOIN vehicles v ON v.id = p.vehicle_id
             LEFT JOIN vehicle_states s ON s.vehicle_id = p.vehicle_id
             LEFT JOIN first_command f ON f.vehicle_id = p.vehicle_id
@@ -146,6 +147,11 @@ public struct ReportStore: Sendable {
                 WHERE t.vehicle_id = p.vehicle_id AND t.sampled_at <= coalesce(f.at, \(event.startsAt))
                 ORDER BY t.sampled_at DESC LIMIT 1
             ) c ON true
+            LEFT JOIN LATERAL (
+                SELECT sampled_at, power_w, soc_permille, flags FROM telemetry_samples t
+                WHERE t.vehicle_id = p.vehicle_id AND t.sampled_at < \(start) AND t.sampled_at >= \(start.addingTimeInterval(-lookback))
+                ORDER BY t.sampled_at DESC LIMIT 1
+            ) b ON true
             """)
         var inputs: [String: VehicleInputs] = [:]
         inputs.reserveCapacity(rows.count)
@@ -162,10 +168,17 @@ public struct ReportStore: Sendable {
                     command: try row.decode(String.self, column: "command"), outcome: outcome, reason: try row.decode(String?.self, column: "reason"),
                     attempt: try row.decode(Int.self, column: "attempt"))
             }
+            var samples: [PowerSample] = []
+            if let at = try row.decode(Date?.self, column: "before_at") {
+                samples.append(
+                    PowerSample(
+                        at: at, powerW: try row.decode(Int?.self, column: "before_power_w"), socPermille: try row.decode(Int?.self, column: "before_soc"),
+                        flags: try row.decode(Int?.self, column: "before_flags") ?? 0))
+            }
             inputs[try row.decode(String.self, column: "vehicle_id")] = VehicleInputs(
                 target: try row.decode(String.self, column: "target"), ineligible: try row.decode(String?.self, column: "ineligible"),
                 plannedKW: try row.decode(Double.self, column: "planned_kw"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
-                chargeLimit: try row.decode(Double?.self, column: "charge_limit"), capture: capture, lastCommand: last)
+                chargeLimit: try row.decode(Double?.self, column: "charge_limit"), capture: capture, lastCommand: last, samples: samples)
         }
         guard !inputs.isEmpty else { return inputs }
         let samples = try await pool.query(
@@ -173,7 +186,7 @@ public struct ReportStore: Sendable {
             SELECT t.vehicle_id::text AS vehicle_id, t.sampled_at, t.power_w, t.soc_permille, t.flags
             FROM telemetry_samples t
             WHERE t.vehicle_id = ANY(\(Array(inputs.keys))::uuid[])
-              AND t.sampled_at >= \(start.addingTimeInterval(-lookback)) AND t.sampled_at < \(end)
+              AND t.sampled_at >= \(start) AND t.sampled_at < \(end)
             ORDER BY t.vehicle_id, t.sampled_at
             """)
         for row in samples {
@@ -200,7 +213,9 @@ public struct ReportStore: Sendable {
         let baseline = Measurement.baseline(capture: input.capture, later: input.samples, batteryKWh: input.batteryKWh, chargeLimit: input.chargeLimit)
         let baselineKW = baseline.averageKW(from: start, to: end)
         let measured = Measurement.averagePowerKW(input.samples, from: start, to: end)
-        let floor = input.target.hasPrefix("limited:") ? input.plannedKW : 0
+        // The allowed draw counts only while the counterfactual would still have been charging.
+        let limit = input.target.hasPrefix("limited:") ? min(input.plannedKW, baseline.powerKW) : 0
+        let floor = baseline.powerKW > 0 ? limit * baselineKW / baseline.powerKW : 0
         let curtailed = Measurement.curtailedKW(baseline: baselineKW, measured: measured, floor: floor, curtailed: state.isCurtailed)
         return VehicleMeasurement(state: state, baselineKW: baselineKW, measuredKW: measured, curtailedKW: curtailed)
     }
