@@ -502,7 +502,7 @@ public struct ReportStore: Sendable {
     public func events(skip: Int, limit: Int, now: Date = Date()) async throws -> [EventSummary] {
         let rows = try await pool.query(
             """
-            SELECT id, program_id, event_name, starts_at, ends_at, cancelled_at FROM events
+            SELECT id, program_id, event_name, starts_at, ends_at, cancelled_at FROM events WHERE deleted_at IS NULL
             ORDER BY starts_at DESC, id OFFSET \(skip) LIMIT \(limit)
             """)
         return try rows.map { row in

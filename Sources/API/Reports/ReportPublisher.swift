@@ -51,9 +51,20 @@ public struct ReportPublisher: Sendable {
             ORDER BY starts_at
             """)
         var published: [String] = []
+        let active = try await pool.query(
+            "SELECT count(*)::int AS n FROM events WHERE cancelled_at IS NULL AND deleted_at IS NULL AND starts_at <= \(now) AND ends_at > \(now)")
+        metrics.set("curtail_events_active", help: "Events in progress.", to: Double(try active.first?.decode(Int.self, column: "n") ?? 0))
         for row in rows {
             let id = try row.decode(String.self, column: "id"), owner = try row.decode(String.self, column: "owner")
-            try await reports.refresh(eventID: id, now: now, maxAge: 10)
+            let started = ContinuousClock.now
+            let measured = try await reports.refresh(eventID: id, now: now, maxAge: 10)
+            if measured > 0 {
+                let elapsed = ContinuousClock.now - started
+                metrics.observe(
+                    "curtail_report_refresh_duration_seconds", help: "Time to re-measure an event's running or newly ended intervals.",
+                    value: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                metrics.increment("curtail_report_windows_measured_total", help: "Event intervals and rebound bins measured.", by: Double(measured))
+            }
             let state = try await pool.query(
                 """
                 SELECT (SELECT count(*)::int FROM report_intervals WHERE event_id = \(id) AND final) AS final_count,
