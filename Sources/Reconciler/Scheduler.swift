@@ -315,7 +315,7 @@ public struct Scheduler: Sendable {
                                (\(event.startsAt) <= o.created_at AND o.created_at < \(event.endsAt))
                                OR (\(event.startsAt) > o.created_at AND NOT EXISTS (
                                    SELECT 1 FROM events e2 WHERE e2.cancelled_at IS NULL AND e2.deleted_at IS NULL
-                                   AND e2.starts_at > o.created_at AND e2.starts_at < \(event.startsAt)))))
+                                   AND e2.starts_at > o.created_at AND e2.starts_at < \(event.startsAt))))))
                    ) AS opted_out_of_event,
                    (SELECT max(o.until) FROM opt_outs o WHERE o.vehicle_id = v.id AND o.until IS NOT NULL AND o.event_id IS NULL) AS opted_out_until
             FROM vehicles v LEFT JOIN driver_preferences p ON p.vehicle_id = v.id
