@@ -56,7 +56,7 @@ public struct ReportRoutes: Sendable {
 
     private func report(_ id: String) async throws -> EventReport {
         do {
-            return try await store.report(eventID: id, maxAge: 15)
+            return try await store.report(eventID: id, maxAge: 30)
         } catch ReportStore.Failure.eventNotFound {
             throw APIError.notFound("Event \(id)")
         }
