@@ -28,6 +28,15 @@ public struct PowerSample: Sendable, Hashable {
             charging: known ? flags & 2 != 0 : nil, soc: socPermille.map { Double($0) / 10 })
     }
 
+    /// The sample with `nominalKW` as its power when the vendor reports charging but no power (Smartcar v2.0 has
+    /// no power, amps or voltage): the vehicle's rated draw, voltage × maximum amps × phases from its record.
+    public func estimatingPower(nominalKW: Double?) -> PowerSample {
+        guard powerKW == nil, charging == true, pluggedIn != false, let nominalKW else { return self }
+        var copy = self
+        copy.powerKW = nominalKW
+        return copy
+    }
+
     /// What the vehicle drew at this sample: its power, or 0 when it is known to be unplugged or not charging.
     /// `nil` when unknown (the sample is skipped: the previous one holds).
     public var drawKW: Double? {

@@ -109,6 +109,8 @@ public struct ReportStore: Sendable {
         var plannedKW: Double
         var batteryKWh: Double?
         var chargeLimit: Double?
+        /// Rated draw, for samples without power.
+        var nominalKW: Double?
         var capture: PowerSample?
         var lastCommand: ParticipationState.LastCommand?
         var samples: [PowerSample] = []
@@ -134,6 +136,7 @@ public struct ReportStore: Sendable {
                 ORDER BY vehicle_id, id DESC
             )
             SELECT p.vehicle_id::text AS vehicle_id, p.target, p.ineligible, p.planned_kw, v.battery_kwh,
+                   (v.voltage * v.max_amps * v.phases) / 1000.0::float8 AS nominal_kw,
                    coalesce(s.prior_charge_limit::float8, s.charge_limit) AS charge_limit,
                    c.sampled_at AS capture_at, c.power_w AS capture_power_w, c.soc_permille AS capture_soc, c.flags AS capture_flags,
                    l.command, l.outcome, l.reason, l.attempt,
@@ -156,11 +159,13 @@ public struct ReportStore: Sendable {
         var inputs: [String: VehicleInputs] = [:]
         inputs.reserveCapacity(rows.count)
         for row in rows {
+            let nominal = try row.decode(Double?.self, column: "nominal_kw")
             var capture: PowerSample?
             if let at = try row.decode(Date?.self, column: "capture_at") {
                 capture = PowerSample(
                     at: at, powerW: try row.decode(Int?.self, column: "capture_power_w"), socPermille: try row.decode(Int?.self, column: "capture_soc"),
-                    flags: try row.decode(Int?.self, column: "capture_flags") ?? 0)
+                    flags: try row.decode(Int?.self, column: "capture_flags") ?? 0
+                ).estimatingPower(nominalKW: nominal)
             }
             var last: ParticipationState.LastCommand?
             if let outcome = try row.decode(String?.self, column: "outcome") {
@@ -173,12 +178,14 @@ public struct ReportStore: Sendable {
                 samples.append(
                     PowerSample(
                         at: at, powerW: try row.decode(Int?.self, column: "before_power_w"), socPermille: try row.decode(Int?.self, column: "before_soc"),
-                        flags: try row.decode(Int?.self, column: "before_flags") ?? 0))
+                        flags: try row.decode(Int?.self, column: "before_flags") ?? 0
+                    ).estimatingPower(nominalKW: nominal))
             }
             inputs[try row.decode(String.self, column: "vehicle_id")] = VehicleInputs(
                 target: try row.decode(String.self, column: "target"), ineligible: try row.decode(String?.self, column: "ineligible"),
                 plannedKW: try row.decode(Double.self, column: "planned_kw"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
-                chargeLimit: try row.decode(Double?.self, column: "charge_limit"), capture: capture, lastCommand: last, samples: samples)
+                chargeLimit: try row.decode(Double?.self, column: "charge_limit"), nominalKW: nominal, capture: capture, lastCommand: last,
+                samples: samples)
         }
         guard !inputs.isEmpty else { return inputs }
         let samples = try await pool.query(
@@ -191,10 +198,12 @@ public struct ReportStore: Sendable {
             """)
         for row in samples {
             let id = try row.decode(String.self, column: "vehicle_id")
+            let nominal = inputs[id]?.nominalKW
             inputs[id]?.samples.append(
                 PowerSample(
                     at: try row.decode(Date.self, column: "sampled_at"), powerW: try row.decode(Int?.self, column: "power_w"),
-                    socPermille: try row.decode(Int?.self, column: "soc_permille"), flags: try row.decode(Int.self, column: "flags")))
+                    socPermille: try row.decode(Int?.self, column: "soc_permille"), flags: try row.decode(Int.self, column: "flags")
+                ).estimatingPower(nominalKW: nominal))
         }
         return inputs
     }

@@ -98,3 +98,13 @@ import Testing
         #expect(held1.target == .normal && held1.eligibility.reason?.rawValue == "control_group" && held1.plannedKW == 7)
     }
 }
+
+@Suite struct PowerEstimateTests {
+    @Test func aChargingSampleWithoutPower_drawsTheRatedPower() {
+        let at = Date(timeIntervalSince1970: 0)
+        #expect(PowerSample(at: at, powerKW: nil, pluggedIn: true, charging: true).estimatingPower(nominalKW: 7.68).drawKW == 7.68)
+        #expect(PowerSample(at: at, powerKW: nil, pluggedIn: true, charging: false).estimatingPower(nominalKW: 7.68).drawKW == 0)
+        #expect(PowerSample(at: at, powerKW: 3, pluggedIn: true, charging: true).estimatingPower(nominalKW: 7.68).drawKW == 3)
+        #expect(PowerSample(at: at, powerKW: nil).estimatingPower(nominalKW: 7.68).drawKW == nil)
+    }
+}
