@@ -136,7 +136,9 @@ public struct ReportStore: Sendable {
                 ORDER BY vehicle_id, id DESC
             )
             SELECT p.vehicle_id::text AS vehicle_id, p.target, p.ineligible, p.planned_kw, v.battery_kwh,
-                   (v.voltage * v.max_amps * v.phases) / 1000.0::float8 AS nominal_kw,
+                   -- The schema's defaults (240 V, 1 phase, 32 A) mean "not known": no rated power then.
+                   CASE WHEN (v.voltage, v.phases, v.max_amps) = (240, 1, 32) THEN NULL
+                        ELSE (v.voltage * v.max_amps * v.phases) / 1000.0::float8 END AS nominal_kw,
                    coalesce(s.prior_charge_limit::float8, s.charge_limit) AS charge_limit,
                    c.sampled_at AS capture_at, c.power_w AS capture_power_w, c.soc_permille AS capture_soc, c.flags AS capture_flags,
                    l.command, l.outcome, l.reason, l.attempt,
@@ -164,8 +166,7 @@ public struct ReportStore: Sendable {
             if let at = try row.decode(Date?.self, column: "capture_at") {
                 capture = PowerSample(
                     at: at, powerW: try row.decode(Int?.self, column: "capture_power_w"), socPermille: try row.decode(Int?.self, column: "capture_soc"),
-                    flags: try row.decode(Int?.self, column: "capture_flags") ?? 0
-                ).estimatingPower(nominalKW: nominal)
+                    flags: try row.decode(Int?.self, column: "capture_flags") ?? 0)
             }
             var last: ParticipationState.LastCommand?
             if let outcome = try row.decode(String?.self, column: "outcome") {
@@ -178,8 +179,7 @@ public struct ReportStore: Sendable {
                 samples.append(
                     PowerSample(
                         at: at, powerW: try row.decode(Int?.self, column: "before_power_w"), socPermille: try row.decode(Int?.self, column: "before_soc"),
-                        flags: try row.decode(Int?.self, column: "before_flags") ?? 0
-                    ).estimatingPower(nominalKW: nominal))
+                        flags: try row.decode(Int?.self, column: "before_flags") ?? 0))
             }
             inputs[try row.decode(String.self, column: "vehicle_id")] = VehicleInputs(
                 target: try row.decode(String.self, column: "target"), ineligible: try row.decode(String?.self, column: "ineligible"),
@@ -198,14 +198,32 @@ public struct ReportStore: Sendable {
             """)
         for row in samples {
             let id = try row.decode(String.self, column: "vehicle_id")
-            let nominal = inputs[id]?.nominalKW
             inputs[id]?.samples.append(
                 PowerSample(
                     at: try row.decode(Date.self, column: "sampled_at"), powerW: try row.decode(Int?.self, column: "power_w"),
-                    socPermille: try row.decode(Int?.self, column: "soc_permille"), flags: try row.decode(Int.self, column: "flags")
-                ).estimatingPower(nominalKW: nominal))
+                    socPermille: try row.decode(Int?.self, column: "soc_permille"), flags: try row.decode(Int.self, column: "flags")))
         }
-        return inputs
+        return Self.estimatingMissingPower(inputs)
+    }
+
+    /// Fills in power for samples that say charging but carry none (Smartcar reports no power): the vehicle's rated
+    /// power when its record has real electrical specs, else the mean pre-curtailment power of the vehicles in the
+    /// same window that do report power (their capture samples), else 7.68 kW (32 A at 240 V).
+    static func estimatingMissingPower(_ inputs: [String: VehicleInputs]) -> [String: VehicleInputs] {
+        let reported = inputs.values.compactMap { input -> Double? in
+            guard let capture = input.capture, capture.charging == true, let kw = capture.powerKW, kw > 0 else { return nil }
+            return kw
+        }
+        let peerMean = reported.isEmpty ? 7.68 : reported.reduce(0, +) / Double(reported.count)
+        var result = inputs
+        for (id, input) in inputs {
+            let nominal = input.nominalKW ?? peerMean
+            var updated = input
+            updated.capture = input.capture?.estimatingPower(nominalKW: nominal)
+            updated.samples = input.samples.map { $0.estimatingPower(nominalKW: nominal) }
+            result[id] = updated
+        }
+        return result
     }
 
     /// One vehicle's numbers for a window.
