@@ -61,6 +61,9 @@ let package = Package(
             ]
         ),
 
+        // Measurement and reporting: baselines, curtailed kW, participation, OpenADR report objects.
+        .target(name: "Reports", dependencies: ["Postgres", "OpenADR", "Planner", "Observability", .product(name: "Logging", package: "swift-log")]),
+
         // The vehicle makers' clouds, simulated (Tesla Fleet API + Smartcar v2.0 facades).
         .target(
             name: "Simulator",
@@ -71,7 +74,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "HTTP", "Postgres", "OpenADR", "Observability", "Secrets", "Vendors", "Fleet", "Events", "Reconciler",
+                "HTTP", "Postgres", "OpenADR", "Observability", "Secrets", "Vendors", "Fleet", "Events", "Reconciler", "Reports",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -98,6 +101,10 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "OpenADRTests", dependencies: ["OpenADR"], exclude: ["Fixtures"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports", "API", "HTTP", "Postgres", "OpenADR", "Simulator", "Reconciler", "Vendors", "Fleet", "Events"]
+        ),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "HTTP"]),
     ]
 )

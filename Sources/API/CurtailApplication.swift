@@ -52,6 +52,7 @@ public struct CurtailApplication: Sendable {
         TokenRoutes(clients: clients, tokenLifetime: configuration.tokenLifetime).register(on: &router)
         FleetRoutes(pool: pool, authenticator: authenticator, secretKeyHex: configuration.secretKeyHex, vendors: vendors, logger: logger).register(on: &router)
         OpenADRRoutes(store: openADRStore, authenticator: authenticator).register(on: &router)
+        ReportRoutes(pool: pool, authenticator: authenticator, logger: logger).register(on: &router)
         return router
     }
 

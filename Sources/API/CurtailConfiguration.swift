@@ -12,6 +12,7 @@ import Foundation
 /// | `SMARTCAR_API_BASE`, `SMARTCAR_AUTH_URL` | Smartcar API base URL and OAuth token URL | Smartcar's production URLs |
 /// | `CURTAIL_RESTORE_SPREAD` | spread of restores at an event's end | `10m` |
 /// | `CURTAIL_TELEMETRY_INTERVAL` | sampling period during events | `60s` |
+/// | `CURTAIL_CONTROL_SHARE` | share of eligible vehicles held back per event as a control group (0 disables) | `0.05` |
 /// | `CURTAIL_TOKEN_LIFETIME` | lifetime of issued bearer tokens | `1h` |
 /// | `CURTAIL_MIGRATIONS` | directory of `NNNN_name.sql` files | `migrations` |
 /// | `CURTAIL_DB_POOL_SIZE` | connections in this process's pool | `10` |
@@ -31,6 +32,8 @@ public struct CurtailConfiguration: Sendable {
     public var tokenLifetime: Duration
     public var migrationsDirectory: String
     public var databasePoolSize: Int
+    /// `CURTAIL_CONTROL_SHARE`: the share of eligible vehicles held back per event (see `ControlGroup`).
+    public var controlShare: Double = 0.05
 
     /// A configuration problem, named so an operator can fix it.
     public struct Invalid: Error, CustomStringConvertible {
@@ -48,6 +51,8 @@ public struct CurtailConfiguration: Sendable {
             guard let parsed = Self.parseDuration(text) else { throw Invalid(description: "\(name) must be a duration like 10m, 30s or 0s, got \(text)") }
             return parsed
         }
+        let controlShare = Double(value("CURTAIL_CONTROL_SHARE") ?? "0.05") ?? -1
+        guard (0...0.5).contains(controlShare) else { throw Invalid(description: "CURTAIL_CONTROL_SHARE must be a fraction in 0...0.5") }
         let poolSize = Int(value("CURTAIL_DB_POOL_SIZE") ?? "10") ?? 0
         guard (1...200).contains(poolSize) else { throw Invalid(description: "CURTAIL_DB_POOL_SIZE must be 1...200") }
         let cert = value("CURTAIL_TLS_CERT"), key = value("CURTAIL_TLS_KEY")
@@ -63,7 +68,7 @@ public struct CurtailConfiguration: Sendable {
             telemetryInterval: try duration("CURTAIL_TELEMETRY_INTERVAL", "60s"),
             tokenLifetime: try duration("CURTAIL_TOKEN_LIFETIME", "1h"),
             migrationsDirectory: value("CURTAIL_MIGRATIONS") ?? "migrations",
-            databasePoolSize: poolSize)
+            databasePoolSize: poolSize, controlShare: controlShare)
     }
 
     /// Parses `host:port` (`127.0.0.1:8080`, `[::1]:8080`, `:8080` for all interfaces).

@@ -23,16 +23,20 @@ public struct Scheduler: Sendable {
         public var samplingLead: Duration
         public var samplingTail: Duration
         public var policy: PlanningPolicy
+        /// The hold-back share of eligible vehicles per event (`CURTAIL_CONTROL_SHARE`). Defaults to 5 %.
+        public var controlGroup: ControlGroup
 
         public init(
             restoreSpread: Duration = .seconds(600), period: Duration = .seconds(15), samplingLead: Duration = .seconds(120),
-            samplingTail: Duration = .seconds(1800), policy: PlanningPolicy = PlanningPolicy()
+            samplingTail: Duration = .seconds(1800), policy: PlanningPolicy = PlanningPolicy(),
+            controlGroup: ControlGroup = ControlGroup(share: 0.05)
         ) {
             self.restoreSpread = restoreSpread
             self.period = period
             self.samplingLead = samplingLead
             self.samplingTail = samplingTail
             self.policy = policy
+            self.controlGroup = controlGroup
         }
     }
 
@@ -167,7 +171,7 @@ public struct Scheduler: Sendable {
                 let fleetPlan = Planner.plan(
                     request: request, vehicles: vehicles.map(\.snapshot), preferences: preferences, now: now,
                     policy: configuration.policy, until: event.interval.end)
-                for vehiclePlan in fleetPlan.vehicles {
+                for vehiclePlan in fleetPlan.vehicles.map({ configuration.controlGroup.apply(to: $0, eventID: event.id) }) {
                     if let existing = perVehicle[vehiclePlan.vehicleID], !vehiclePlan.target.isMoreRestrictive(than: existing.target) { continue }
                     perVehicle[vehiclePlan.vehicleID] = vehiclePlan
                 }

@@ -1,5 +1,6 @@
 import Fleet
 import Logging
+import Planner
 import Postgres
 import Reconciler
 import Secrets
@@ -7,7 +8,7 @@ import Vendors
 
 extension CurtailApplication {
     /// Runs the engine until the task is cancelled: the scheduler (desired state), the reconciler workers (vendor
-    /// commands) and the telemetry sampler. Every Curtail process runs all three; they share work through PostgreSQL.
+    /// commands), the telemetry sampler and the report publisher. Every Curtail process runs all three; they share work through PostgreSQL.
     public func runEngine(pacing: PacingLimits = PacingLimits()) async {
         let box = configuration.secretKeyHex.flatMap { try? SecretBox(hexKey: $0) }
         let accounts = VendorAccountStore(pool: pool, box: box, logger: logger)
@@ -21,7 +22,8 @@ extension CurtailApplication {
         workerLogger[metadataKey: "worker"] = "reconciler"
         let reconciler = ReconcilerWorker(pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: metrics, logger: workerLogger)
         let scheduler = Scheduler(
-            pool: pool, configuration: Scheduler.Configuration(restoreSpread: configuration.restoreSpread),
+            pool: pool, configuration: Scheduler.Configuration(
+                restoreSpread: configuration.restoreSpread, controlGroup: ControlGroup(share: configuration.controlShare)),
             logger: Logger(label: "curtail.scheduler"))
         let sampler = TelemetrySampler(
             pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: metrics,
@@ -34,6 +36,7 @@ extension CurtailApplication {
             group.addTask { await scheduler.run() }
             group.addTask { await reconciler.run() }
             group.addTask { await sampler.run() }
+            group.addTask { await ReportPublisher(pool: pool, metrics: metrics).run() }
         }
     }
 }
