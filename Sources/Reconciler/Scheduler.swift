@@ -50,7 +50,9 @@ public struct Scheduler: Sendable {
         public var nextBoundary: Date?
     }
 
-    static let lockKey: Int64 = 0x6375_7274_6169_6c01  // "curtail" + 1
+    /// Advisory locks are per database, not per schema: the key includes the schema, so two deployments sharing one
+    /// database in different schemas (as the tests do) never skip each other's passes.
+    static let lockName = "curtail.scheduler"
     public static let wakeChannel = "curtail_reconcile"
     public static let eventsChannel = "curtail_events"
 
@@ -109,7 +111,8 @@ public struct Scheduler: Sendable {
     @discardableResult
     public func planOnce(now: Date) async throws -> PassSummary {
         try await pool.withTransaction { connection in
-            let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS locked")
+            let locked = try await connection.query(
+                "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ':' || \(Self.lockName))) AS locked")
             guard try locked.first?.decode(Bool.self, column: "locked") == true else {
                 return PassSummary(ran: false, activeEvents: 0, vehiclesPlanned: 0, desiredChanged: 0, nextBoundary: nil)
             }
