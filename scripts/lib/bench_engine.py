@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 
-vehicles, operator_json, utility_json, logs, crash = sys.argv[1:6]
+vehicles, operator_json, utility_json, logs, crash, latency = sys.argv[1:7]
 vehicles, crash = int(vehicles), crash == "1"
 SIM = "http://127.0.0.1:19090"
 APIS = ["http://127.0.0.1:18281", "http://127.0.0.1:18282"]
@@ -60,6 +60,9 @@ with concurrent.futures.ThreadPoolExecutor(16) as pool:
 enrolled = int(sql("SELECT count(*) FROM vehicles"))
 print(f"enrolled {enrolled} vehicles from {len(accounts)} accounts in {time.time() - started:.1f} s")
 
+if latency != "0s":
+    call("POST", SIM + "/_sim/faults", {"latency": latency})
+    print(f"simulator latency now {latency}")
 program = call("POST", APIS[0] + "/openadr3/3.0.1/programs", {"programName": "bench"}, utility)
 start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 t0 = time.time()
