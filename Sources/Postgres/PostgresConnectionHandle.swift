@@ -3,7 +3,7 @@ import Foundation
 
 /// Owns one `PGconn*` and calls `PQfinish` exactly once, in `deinit` or ``finish()``.
 ///
-/// This type's sole job is to own the C handle. It is `@unchecked Sendable` so that it can be handed to the one
+/// This type's sole job is to own the C handle. Its Sendable conformance is unchecked so that it can be handed to the one
 /// serial context that uses it (an actor on a ``QueueExecutor``, or a `DispatchQueue` and its sources). Invariant:
 /// every use of ``pointer`` happens on that one serial context; libpq allows a `PGconn` to be used from any thread,
 /// but never from two at once.

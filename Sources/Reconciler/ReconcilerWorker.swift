@@ -322,14 +322,12 @@ public final class ReconcilerWorker: Sendable {
     // MARK: Recording outcomes (guarded by the lease: a vehicle taken over by another process is not overwritten)
 
     private func recordCapture(_ vehicle: Claimed, _ prior: PriorSettings, _ state: ChargeState) async throws {
-        let flags = (state.pluggedIn == true ? 1 : 0) | (state.charging == true ? 2 : 0) | (state.pluggedIn != nil ? 4 : 0)
-        let powerW = state.powerKW.map { Int(($0 * 1000).rounded()) }
-        let socPermille = state.soc.map { Int(($0 * 10).rounded()) }
+        let row = TelemetryRow(state)
         try await pool.execute(
             """
             WITH sample AS (
                 INSERT INTO telemetry_samples (vehicle_id, sampled_at, power_w, amps, soc_permille, flags)
-                VALUES (\(vehicle.vehicleID)::uuid, now(), \(powerW), \(state.amps), \(socPermille), \(flags))
+                VALUES (\(vehicle.vehicleID)::uuid, now(), \(row.powerW), \(row.amps), \(row.socPermille), \(row.flags))
                 ON CONFLICT DO NOTHING RETURNING 1)
             UPDATE vehicle_states SET prior_charging = \(prior.charging), prior_amps = \(prior.amps), prior_charge_limit = \(prior.chargeLimit),
                 prior_power_kw = \(state.powerKW), captured_at = now(), plugged_in = \(state.pluggedIn), charging = \(state.charging),

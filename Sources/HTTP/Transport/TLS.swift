@@ -27,7 +27,7 @@ public struct TLSError: Error, Sendable, CustomStringConvertible {
 /// A configured `SSL_CTX`, for a server (certificate + key) or a client (trust store, verification).
 ///
 /// Immutable after `init`; OpenSSL allows `SSL_new` on one context from many threads at once, so sharing
-/// it is safe. This type's only job is to own that handle, which is why it is `@unchecked Sendable`.
+/// it is safe. This type's only job is to own that handle, which is why its Sendable conformance is unchecked.
 public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
 

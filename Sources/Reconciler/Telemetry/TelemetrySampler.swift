@@ -156,14 +156,12 @@ public final class TelemetrySampler: Sendable {
 
     /// Stores one sample: the compact history row and the latest values.
     func record(_ vehicleID: String, _ state: ChargeState) async throws {
-        let flags = (state.pluggedIn == true ? 1 : 0) | (state.charging == true ? 2 : 0) | (state.pluggedIn != nil ? 4 : 0)
-        let powerW = state.powerKW.map { Int(($0 * 1000).rounded()) }
-        let socPermille = state.soc.map { Int(($0 * 10).rounded()) }
+        let row = TelemetryRow(state)
         try await pool.execute(
             """
             WITH sample AS (
                 INSERT INTO telemetry_samples (vehicle_id, sampled_at, power_w, amps, soc_permille, flags)
-                VALUES (\(vehicleID)::uuid, now(), \(powerW), \(state.amps), \(socPermille), \(flags))
+                VALUES (\(vehicleID)::uuid, now(), \(row.powerW), \(row.amps), \(row.socPermille), \(row.flags))
                 ON CONFLICT DO NOTHING RETURNING 1)
             UPDATE vehicle_states SET plugged_in = \(state.pluggedIn), charging = \(state.charging), amps = \(state.amps),
                 power_kw = \(state.powerKW), soc = \(state.soc), charge_limit = \(state.chargeLimit), sampled_at = now(), sample_lease_until = NULL
