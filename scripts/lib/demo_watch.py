@@ -48,6 +48,16 @@ print(f"   {'#':>2} {'start':20} {'requested':>14} {'baseline kW':>12} {'measure
 for interval in report["intervals"]:
     print(f"   {interval['index']:>2} {interval['start'][:19]:20} {str(interval['requested']):>14} {interval['baseline_kw']:12.1f} "
           f"{interval['measured_kw']:12.1f} {interval['curtailed_kw']:13.1f}  {json.dumps(interval['participation'], sort_keys=True)}")
-total, charging, power = fleet()
-print(f"== after: {charging}/{total} vehicles charging, {power:.0f} kW (restored)")
+# Restores are spread over CURTAIL_RESTORE_SPREAD after the end, so the fleet does not rebound at once: watch them.
+print("== restoring (spread over CURTAIL_RESTORE_SPREAD)")
+settle_deadline, previous, steady = time.time() + 90, None, 0
+while time.time() < settle_deadline:
+    total, charging, power = fleet()
+    print(f"   {time.strftime('%H:%M:%S')} charging {charging:4}/{total}  fleet {power:8.0f} kW", flush=True)
+    steady = steady + 1 if charging == previous else 0
+    previous = charging
+    if steady >= 3:
+        break
+    time.sleep(5)
+print(f"== after: {charging}/{total} vehicles charging, {power:.0f} kW (vehicles that reached their charge limit during the event stay stopped)")
 print(f"   dashboard: {api}/dashboard")
