@@ -122,11 +122,14 @@ public final class Pacer: Sendable {
 
     /// Counts the request and returns `true` if it is within budget now; else returns `false` and counts nothing.
     /// For work that can be skipped (telemetry), so it never queues behind commands.
-    public func tryAcquire(_ kind: RequestKind, vendor: String, vehicle: String, account: String) -> Bool {
-        take(kind, vendor: vendor, vehicle: vehicle, account: account) == nil
+    ///
+    /// `reserve` tokens must remain in every bucket afterwards, so optional work never spends the budget a command
+    /// (a restore, above all) will need: Smartcar allows fewer than 20 requests per vehicle an hour.
+    public func tryAcquire(_ kind: RequestKind, vendor: String, vehicle: String, account: String, reserve: Int = 0) -> Bool {
+        take(kind, vendor: vendor, vehicle: vehicle, account: account, reserve: reserve) == nil
     }
 
-    private func take(_ kind: RequestKind, vendor: String, vehicle: String, account: String) -> Duration? {
+    private func take(_ kind: RequestKind, vendor: String, vehicle: String, account: String, reserve: Int = 0) -> Duration? {
         let budget = limits.budgets[vendor] ?? VendorBudget()
         let cost = kind == .data ? budget.dataCost : 1
         let share = limits.processShare
@@ -150,13 +153,16 @@ public final class Pacer: Sendable {
             var updated: [(Key, TokenBucket)] = []
             var longest: Duration?
             for (key, make) in draws {
-                var bucket = state.buckets[key] ?? make()
-                for _ in 0..<cost {
-                    if let wait = bucket.take(now: now) {
+                let original = state.buckets[key] ?? make()
+                var probe = original
+                for _ in 0..<(cost + reserve) {
+                    if let wait = probe.take(now: now) {
                         longest = max(longest ?? wait, wait)
                         break
                     }
                 }
+                var bucket = original
+                for _ in 0..<cost { _ = bucket.take(now: now) }
                 updated.append((key, bucket))
             }
             if let longest { return longest }

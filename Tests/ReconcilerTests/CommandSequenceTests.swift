@@ -63,3 +63,16 @@ import Vendors
         #expect(bucket.take(now: start + .seconds(2)) != nil)
     }
 }
+
+@Suite struct PacerTests {
+    @Test func optionalWork_LeavesTheReserveForCommands() async throws {
+        // Smartcar: a per-vehicle burst of 10; a sample costs 3 and must leave 4 for commands.
+        let pacer = Pacer(limits: PacingLimits(budgets: ["smartcar": .smartcar]))
+        #expect(pacer.tryAcquire(.data, vendor: "smartcar", vehicle: "v", account: "a", reserve: 4))  // 10 → 7
+        #expect(pacer.tryAcquire(.data, vendor: "smartcar", vehicle: "v", account: "a", reserve: 4))  // 7 → 4
+        #expect(!pacer.tryAcquire(.data, vendor: "smartcar", vehicle: "v", account: "a", reserve: 4))  // 4 - 3 < 4
+        // Commands still go out at once: the reserve was kept for them.
+        for _ in 0..<4 { try await pacer.acquire(.command, vendor: "smartcar", vehicle: "v", account: "a") }
+        #expect(!pacer.tryAcquire(.command, vendor: "smartcar", vehicle: "v", account: "a"))
+    }
+}

@@ -133,7 +133,7 @@ public final class TelemetrySampler: Sendable {
         guard let api = vendors[vehicle.vendor] else { return }
         do {
             // Telemetry never waits for budget: commands need it more. Skipped now, sampled next interval.
-            guard pacer.tryAcquire(.data, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: vehicle.accountID) else {
+            guard pacer.tryAcquire(.data, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: vehicle.accountID, reserve: Self.commandReserve) else {
                 metrics.increment("curtail_telemetry_samples_total", help: "Telemetry samples taken.", labels: .init([("vendor", vehicle.vendor.rawValue), ("outcome", "deferred")]))
                 return
             }
@@ -153,6 +153,10 @@ public final class TelemetrySampler: Sendable {
             logger.warning("telemetry sample failed", metadata: ["vehicle_id": "\(vehicle.vehicleID)", "error_type": "\(type(of: error))"])
         }
     }
+
+    /// Tokens a sample must leave in every pacing bucket: enough for a curtailment and its restore (stop, then a
+    /// limit and a start).
+    static let commandReserve = 4
 
     /// Stores one sample: the compact history row and the latest values.
     func record(_ vehicleID: String, _ state: ChargeState) async throws {
