@@ -436,7 +436,9 @@ extension HTTPClientURL {
 extension HTTPClientTests {
     @Test func serverShutdown_CutsInFlightRequestsAfterTheGracePeriod() async throws {
         var router = Router()
+        let handlerStarted = HandlerStarted()
         router.get("/sleep") { _, _ in
+            handlerStarted.mark()
             try await Task.sleep(for: .seconds(3))
             return .text("late")
         }
@@ -446,8 +448,8 @@ extension HTTPClientTests {
         let client = HTTPClient()
         defer { Task { await client.shutdown() } }
         let response = Task { try await client.get(url: "http://127.0.0.1:\(port)/sleep") }
-        while server.openConnectionCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(100))  // the request is with the handler
+        // Shut down only once the request is with the handler (judged by the handler, not by a sleep).
+        for _ in 0..<1000 where !handlerStarted.value { try await Task.sleep(for: .milliseconds(10)) }
         let start = ContinuousClock.now
         await server.shutdown(gracePeriod: .milliseconds(200))
         #expect(ContinuousClock.now - start < .seconds(1.5))
@@ -508,4 +510,11 @@ extension HTTPClientTests {
             #expect(client.pool.connectionCount(HTTPPoolKey(secure: false, host: "127.0.0.1", port: port)) == 1)
         }
     }
+}
+
+/// Set by a handler when it starts, read by the test.
+final class HandlerStarted: Sendable {
+    private let started = Mutex(false)
+    func mark() { started.withLock { $0 = true } }
+    var value: Bool { started.withLock { $0 } }
 }
