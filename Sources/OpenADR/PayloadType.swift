@@ -11,14 +11,6 @@ public struct PayloadType: RawRepresentable, Sendable, Hashable, Codable, Expres
     public init(stringLiteral value: String) { self.rawValue = value }
     public var description: String { rawValue }
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     public static let simple = PayloadType(rawValue: "SIMPLE")
     public static let price = PayloadType(rawValue: "PRICE")

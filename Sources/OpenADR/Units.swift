@@ -10,14 +10,6 @@ public struct Units: RawRepresentable, Sendable, Hashable, Codable, ExpressibleB
     public init(stringLiteral value: String) { self.rawValue = value }
     public var description: String { rawValue }
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     public static let kwh = Units(rawValue: "KWH")
     public static let ghg = Units(rawValue: "GHG")
