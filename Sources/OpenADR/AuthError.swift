@@ -17,19 +17,9 @@ public struct AuthError: Sendable, Hashable, Codable, Error {
     }
 
     /// The RFC 6749 error code; an open set, with the six the YAML enumerates as constants.
-    public struct Code: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral {
+    public struct Code: OpenString {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { self.rawValue = value }
-
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
 
         public static let invalidRequest = Code(rawValue: "invalid_request")
         public static let invalidClient = Code(rawValue: "invalid_client")

@@ -1,16 +1,9 @@
 /// The type of an OpenADR object (`objectType`), as in `program.objectType` and `subscription.objectOperations.objects`.
 ///
-/// An open set: any string is a legal value (the spec allows private names), and the static constants name the
-/// values the spec defines. Encodes as the bare string.
-public struct ObjectType: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+/// An ``OpenString``: the static constants name the values the spec defines.
+public struct ObjectType: OpenString {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
-
 
     public static let program = ObjectType(rawValue: "PROGRAM")
     public static let event = ObjectType(rawValue: "EVENT")

@@ -1,16 +1,9 @@
 /// An operation on an object: the CRUD words of `subscription.objectOperations.operations` and the HTTP verbs of 3.0.1 `notification.operation`.
 ///
-/// An open set: any string is a legal value (the spec allows private names), and the static constants name the
-/// values the spec defines. Encodes as the bare string.
-public struct Operation: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+/// An ``OpenString``: the static constants name the values the spec defines.
+public struct Operation: OpenString {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
-
 
     public static let read = Operation(rawValue: "READ")
     public static let create = Operation(rawValue: "CREATE")

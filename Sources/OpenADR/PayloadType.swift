@@ -1,16 +1,9 @@
 /// The `type` of a payload `valuesMap` and the `payloadType` of a payload descriptor: event and report payload types.
 ///
-/// An open set: any string is a legal value (the spec allows private names), and the static constants name the
-/// values the spec defines. Encodes as the bare string.
-public struct PayloadType: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+/// An ``OpenString``: the static constants name the values the spec defines.
+public struct PayloadType: OpenString {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
-
 
     public static let simple = PayloadType(rawValue: "SIMPLE")
     public static let price = PayloadType(rawValue: "PRICE")

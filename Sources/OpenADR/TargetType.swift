@@ -1,16 +1,9 @@
 /// The `type` of a target `valuesMap` (3.0.1): which names its `values` hold.
 ///
-/// An open set: any string is a legal value (the spec allows private names), and the static constants name the
-/// values the spec defines. Encodes as the bare string.
-public struct TargetType: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+/// An ``OpenString``: the static constants name the values the spec defines.
+public struct TargetType: OpenString {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
-
 
     public static let powerServiceLocation = TargetType(rawValue: "POWER_SERVICE_LOCATION")
     public static let serviceArea = TargetType(rawValue: "SERVICE_AREA")

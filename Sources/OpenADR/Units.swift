@@ -1,15 +1,9 @@
 /// The `units` of a payload descriptor (3.0.1 enumeration; private values allowed).
 ///
-/// An open set: any string is a legal value (the spec allows private names), and the static constants name the
-/// values the spec defines. Encodes as the bare string.
-public struct Units: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible
-{
+/// An ``OpenString``: the static constants name the values the spec defines.
+public struct Units: OpenString {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
-
 
     public static let kwh = Units(rawValue: "KWH")
     public static let ghg = Units(rawValue: "GHG")

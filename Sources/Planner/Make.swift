@@ -10,15 +10,6 @@ public struct Make: RawRepresentable, Sendable, Hashable, Codable, ExpressibleBy
     public init(stringLiteral value: String) { self.init(rawValue: value) }
     public var description: String { rawValue }
 
-    public init(from decoder: any Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
     public static let tesla = Make(rawValue: "tesla")
     public static let ford = Make(rawValue: "ford")
     public static let lincoln = Make(rawValue: "lincoln")

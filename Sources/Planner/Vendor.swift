@@ -10,15 +10,6 @@ public struct Vendor: RawRepresentable, Sendable, Hashable, Codable, Expressible
     public init(stringLiteral value: String) { self.init(rawValue: value) }
     public var description: String { rawValue }
 
-    public init(from decoder: any Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
     /// Tesla Fleet API (shared/vendors/tesla-fleet.md).
     public static let tesla = Vendor(rawValue: "tesla")
     /// Smartcar API v2.0 (shared/vendors/smartcar.md).

@@ -40,6 +40,14 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self) == #"["soc_too_low_for_vendor_command","opted_out"]"#)
     }
 
+    @Test func vendorAndMake_DecodeLowerCased_AndEncodeAsTheBareString() throws {
+        let decoded = try JSONDecoder().decode([Vendor].self, from: Data(#"["Tesla","SMARTCAR"]"#.utf8))
+        #expect(decoded == [.tesla, .smartcar])
+        let make = try JSONDecoder().decode(Make.self, from: Data(#""CHEVROLET""#.utf8))
+        #expect(make == .chevrolet)
+        #expect(String(decoding: try JSONEncoder().encode(make), as: UTF8.self) == #""chevrolet""#)
+    }
+
     @Test func publicValues_AreSendable() {
         let values: [any Sendable] = [
             ChargingTarget.normal, VehicleSnapshot.tesla("t"), PlanningPolicy(), DriverPreferences(),
