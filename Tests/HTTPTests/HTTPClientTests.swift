@@ -107,7 +107,8 @@ import Glibc
     @Test func slowHandler_FailsWithTimeout_AndClosesTheConnection() async throws {
         var router = Router()
         router.get("/sleep") { _, _ in
-            try await Task.sleep(for: .seconds(3))
+            // Far longer than any bound below: finishing early proves nobody waited for it.
+            try await Task.sleep(for: .seconds(30))
             return .text("late")
         }
         let testStart = ContinuousClock.now
@@ -117,18 +118,19 @@ import Glibc
             let start = ContinuousClock.now
             let error = await failure { try await client.get(url: "http://127.0.0.1:\(port)/sleep", timeout: .milliseconds(300)) }
             #expect(error?.code == .timeout)
-            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(ContinuousClock.now - start < .seconds(10))
             // The timed-out connection was closed, not returned to the pool.
             #expect(client.pool.idleCount(HTTPPoolKey(secure: false, host: "127.0.0.1", port: port)) == 0)
         }
         // The server saw the close at once, so its shutdown did not wait for the handler or its grace period.
-        #expect(ContinuousClock.now - testStart < .seconds(1.5))
+        #expect(ContinuousClock.now - testStart < .seconds(10))
     }
 
     @Test func cancellingTheCaller_FailsTheRequest() async throws {
         var router = Router()
         router.get("/sleep") { _, _ in
-            try await Task.sleep(for: .seconds(3))
+            // Far longer than any bound below: finishing early proves nobody waited for it.
+            try await Task.sleep(for: .seconds(30))
             return .text("late")
         }
         try await withTestServer(router: router) { port in
@@ -146,7 +148,7 @@ import Glibc
                 return
             }
             #expect((error as? HTTPClientError)?.code == .cancelled)
-            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(ContinuousClock.now - start < .seconds(10))
         }
     }
 
@@ -439,7 +441,8 @@ extension HTTPClientTests {
         let handlerStarted = HandlerStarted()
         router.get("/sleep") { _, _ in
             handlerStarted.mark()
-            try await Task.sleep(for: .seconds(3))
+            // Far longer than any bound below: finishing early proves nobody waited for it.
+            try await Task.sleep(for: .seconds(30))
             return .text("late")
         }
         let logger = Logger(label: "test.http.server") { _ in SwiftLogNoOpLogHandler() }
@@ -452,7 +455,7 @@ extension HTTPClientTests {
         for _ in 0..<1000 where !handlerStarted.value { try await Task.sleep(for: .milliseconds(10)) }
         let start = ContinuousClock.now
         await server.shutdown(gracePeriod: .milliseconds(200))
-        #expect(ContinuousClock.now - start < .seconds(1.5))
+        #expect(ContinuousClock.now - start < .seconds(10))
         let error = await failure { try await response.value }
         #expect(error?.code == .connectionClosed)
     }
@@ -466,9 +469,9 @@ extension HTTPClientTests {
         let client = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .milliseconds(200)))
         defer { Task { await client.shutdown() } }
         let start = ContinuousClock.now
-        let error = await failure { try await client.get(url: "https://127.0.0.1:\(server.port)/", timeout: .seconds(10)) }
+        let error = await failure { try await client.get(url: "https://127.0.0.1:\(server.port)/", timeout: .seconds(60)) }
         #expect(error?.code == .timeout)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(10))
         // The slot is freed once the descriptor is closed, just after the error is returned.
         let key = HTTPPoolKey(secure: true, host: "127.0.0.1", port: server.port)
         #expect(await eventually { client.pool.connectionCount(key) == 0 })
@@ -478,11 +481,14 @@ extension HTTPClientTests {
         var router = Router()
         router.get("/hello") { _, _ in .text("hi") }
         try await withTestServer(router: router) { port in
-            let client = HTTPClient(configuration: HTTPClientConfiguration(idleTimeout: .milliseconds(100)))
+            let client = HTTPClient(configuration: HTTPClientConfiguration(idleTimeout: .milliseconds(500)))
             defer { Task { await client.shutdown() } }
             let key = HTTPPoolKey(secure: false, host: "127.0.0.1", port: port)
             _ = try await client.get(url: "http://127.0.0.1:\(port)/hello")
-            #expect(client.pool.idleCount(key) == 1)
+            let answered = ContinuousClock.now
+            let idle = client.pool.idleCount(key)
+            // Judged only when the check ran well inside the idle timeout (a loaded machine can stall this task).
+            if ContinuousClock.now - answered < .milliseconds(250) { #expect(idle == 1) }
             #expect(await eventually { client.pool.connectionCount(key) == 0 })
             #expect(try await client.get(url: "http://127.0.0.1:\(port)/hello").bodyText == "hi")
         }

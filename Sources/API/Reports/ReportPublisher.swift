@@ -32,7 +32,7 @@ public struct ReportPublisher: Sendable {
         var costs: [String: TimeInterval] = [:]
         while !Task.isCancelled {
             do {
-                try await publishOnce(now: Date(), costs: &costs)
+                _ = try await publishOnce(now: Date(), costs: &costs)
             } catch is CancellationError {
                 return
             } catch {

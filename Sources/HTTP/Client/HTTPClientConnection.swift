@@ -49,11 +49,7 @@ actor HTTPClientConnection {
     private var phase = Phase.initial
     private var socket: Socket?
     private var transport: Transport?
-    private var readSource: (any DispatchSourceRead)?
-    private var writeSource: (any DispatchSourceWrite)?
-    private var readArmed = false
-    private var writeArmed = false
-    private var liveSources = 0
+    private var events: SocketEvents?
     private var timer: (any DispatchSourceTimer)?
     private var waiter: Waiter?
     private var currentToken: UInt64 = 0
@@ -345,38 +341,19 @@ actor HTTPClientConnection {
     // MARK: Sources and closing
 
     private func makeSources(for socket: Socket) {
-        let read = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: executor.queue)
-        read.setEventHandler { [weak self] in self?.assumeIsolated { $0.readable() } }
-        let write = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: executor.queue)
-        write.setEventHandler { [weak self] in self?.assumeIsolated { $0.writable() } }
-        // Strong on purpose: an open descriptor keeps its connection alive until both sources are cancelled, so
-        // the descriptor is closed even after the pool and the caller have dropped the connection (e.g. after a
-        // timeout). Dispatch releases these handlers once they have run, which breaks the cycle.
-        for source in [read, write] as [any DispatchSourceProtocol] {
-            source.setCancelHandler { self.assumeIsolated { $0.sourceCancelled() } }
-        }
-        liveSources = 2
-        readSource = read
-        writeSource = write
+        events = SocketEvents(
+            fd: socket.fd, queue: executor.queue,
+            readable: { [weak self] in self?.assumeIsolated { $0.readable() } },
+            writable: { [weak self] in self?.assumeIsolated { $0.writable() } },
+            // Strong on purpose: an open descriptor keeps its connection alive until both sources are cancelled,
+            // so the descriptor is closed even after the pool and the caller have dropped the connection (e.g.
+            // after a timeout). Dispatch releases the handler once it has run, which breaks the cycle.
+            onCancelled: { self.assumeIsolated { $0.finishClose() } })
     }
 
-    private func armRead() {
-        guard !readArmed else { return }
-        readArmed = true
-        readSource?.resume()
-    }
-
-    private func armWrite() {
-        guard !writeArmed else { return }
-        writeArmed = true
-        writeSource?.resume()
-    }
-
-    private func disarmWrite() {
-        guard writeArmed else { return }
-        writeArmed = false
-        writeSource?.suspend()
-    }
+    private func armRead() { events?.startReading() }
+    private func armWrite() { events?.startWriting() }
+    private func disarmWrite() { events?.stopWriting() }
 
     /// Fails the pending connect or exchange with `error` and closes.
     private func fail(_ error: HTTPClientError) {
@@ -397,23 +374,15 @@ actor HTTPClientConnection {
         guard phase != .closed else { return }
         phase = .closed
         closedFlag.store(true, ordering: .releasing)
-        // A suspended (or never activated) Dispatch source must be resumed before it is cancelled and released.
-        if !readArmed { readSource?.resume() }
-        if !writeArmed { writeSource?.resume() }
-        readArmed = true
-        writeArmed = true
-        readSource?.cancel()
-        writeSource?.cancel()
         timer?.cancel()
-        readSource = nil
-        writeSource = nil
         timer = nil
-        if liveSources == 0 { finishClose() }
-    }
-
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 && phase == .closed { finishClose() }
+        // The descriptor closes once the sources are cancelled (SocketEvents' onCancelled), or now if none exist.
+        if events != nil {
+            events?.cancel()
+            events = nil
+        } else {
+            finishClose()
+        }
     }
 
     private func finishClose() {

@@ -30,19 +30,14 @@ actor HTTPServerConnection {
     private let remoteAddress: String
     private var decoder: HTTPRequestDecoder
     private var phase = Phase.idle
-    private var readSource: (any DispatchSourceRead)?
-    private var readSuspended = false
-    private var writeSource: (any DispatchSourceWrite)?
-    private var writeArmed = false
+    private var events: SocketEvents?
     private var timer: (any DispatchSourceTimer)?
     private var outbound: [UInt8] = []
     private var outboundOffset = 0
     private var closeWhenFlushed = false
     private var draining = false
     private var onClose: (@Sendable () -> Void)?
-    /// Sources not yet cancelled; the descriptor is closed only when this reaches zero, so Dispatch never
-    /// watches a number the kernel has already handed to a new connection.
-    private var liveSources = 0
+    private var descriptorClosed = false
 
     /// - Parameter tls: the context to handshake with (the server's current one), or `nil` for plain HTTP.
     init(socket: Socket, shared: HTTPServer.Shared, tls: TLSContext?, remoteAddress: String) throws {
@@ -64,22 +59,16 @@ actor HTTPServerConnection {
             finishClose()
             return
         }
-        let fd = transport.socket.fd
-        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: executor.queue)
-        read.setEventHandler { [weak self] in self?.assumeIsolated { $0.readable() } }
-        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: executor.queue)
-        write.setEventHandler { [weak self] in self?.assumeIsolated { $0.writable() } }
-        for source in [read, write] as [any DispatchSourceProtocol] {
-            source.setCancelHandler { [weak self] in self?.assumeIsolated { $0.sourceCancelled() } }
-        }
-        liveSources = 2
+        events = SocketEvents(
+            fd: transport.socket.fd, queue: executor.queue,
+            readable: { [weak self] in self?.assumeIsolated { $0.readable() } },
+            writable: { [weak self] in self?.assumeIsolated { $0.writable() } },
+            onCancelled: { [weak self] in self?.assumeIsolated { $0.finishClose() } })
         let timer = DispatchSource.makeTimerSource(queue: executor.queue)
         timer.setEventHandler { [weak self] in self?.assumeIsolated { $0.timedOut() } }
-        readSource = read
-        writeSource = write
         self.timer = timer
         timer.resume()
-        read.resume()
+        events?.startReading()
         enter(.idle)
     }
 
@@ -218,29 +207,10 @@ actor HTTPServerConnection {
         processBuffered()
     }
 
-    private func armWrite() {
-        guard !writeArmed else { return }
-        writeArmed = true
-        writeSource?.resume()
-    }
-
-    private func disarmWrite() {
-        guard writeArmed else { return }
-        writeArmed = false
-        writeSource?.suspend()
-    }
-
-    private func suspendReading() {
-        guard !readSuspended else { return }
-        readSuspended = true
-        readSource?.suspend()
-    }
-
-    private func resumeReading() {
-        guard readSuspended else { return }
-        readSuspended = false
-        readSource?.resume()
-    }
+    private func armWrite() { events?.startWriting() }
+    private func disarmWrite() { events?.stopWriting() }
+    private func suspendReading() { events?.stopReading() }
+    private func resumeReading() { events?.startReading() }
 
     // MARK: Deadlines
 
@@ -285,25 +255,24 @@ actor HTTPServerConnection {
     private func close() {
         guard phase != .closed else { return }
         phase = .closed
-        // A suspended Dispatch source must be resumed before it is cancelled, or it is never released.
-        resumeReading()
-        if !writeArmed { writeSource?.resume() }
-        readSource?.cancel()
-        writeSource?.cancel()
         timer?.cancel()
-        readSource = nil
-        writeSource = nil
         timer = nil
-        if liveSources == 0 { finishClose() }
+        // The descriptor closes once the sources are cancelled (SocketEvents' onCancelled), or now if none exist.
+        if events != nil {
+            events?.cancel()
+            events = nil
+        } else {
+            finishClose()
+        }
     }
 
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 && phase == .closed { finishClose() }
-    }
-
+    /// Closes the descriptor (once) and reports it. Runs again from `start` when a drain closed the connection
+    /// before it started: the descriptor is closed already then, and only `onClose` is still owed.
     private func finishClose() {
-        transport.close()
+        if !descriptorClosed {
+            descriptorClosed = true
+            transport.close()
+        }
         onClose?()
         onClose = nil
     }
