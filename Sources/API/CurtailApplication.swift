@@ -17,6 +17,8 @@ public struct CurtailApplication: Sendable {
     /// The vehicle makers' APIs, by vendor: what `POST /v1/vendor-accounts/{id}/sync` and token refresh call.
     /// Empty by default (sync then answers 503 naming the missing adapter).
     public var vendors: [VendorName: any VehicleAPI]
+    /// Orders this process's VEN-mode mirror writes (webhook and poll); see `VENMirror`.
+    let venSerializer = VENSerializer()
 
     public init(
         configuration: CurtailConfiguration, pool: PostgresPool, metrics: MetricsRegistry = MetricsRegistry(), logger: Logger,
@@ -53,6 +55,10 @@ public struct CurtailApplication: Sendable {
         FleetRoutes(pool: pool, authenticator: authenticator, secretKeyHex: configuration.secretKeyHex, vendors: vendors, logger: logger).register(on: &router)
         OpenADRRoutes(store: openADRStore, authenticator: authenticator).register(on: &router)
         ReportRoutes(pool: pool, authenticator: authenticator, logger: logger).register(on: &router)
+        if let ven = configuration.ven {
+            VENRoutes(pool: pool, upstream: UpstreamVTN(configuration: ven, client: HTTPClient()), serializer: venSerializer, logger: logger)
+                .register(on: &router)
+        }
         return router
     }
 

@@ -16,6 +16,7 @@ import Foundation
 /// | `CURTAIL_TOKEN_LIFETIME` | lifetime of issued bearer tokens | `1h` |
 /// | `CURTAIL_MIGRATIONS` | directory of `NNNN_name.sql` files | `migrations` |
 /// | `CURTAIL_DB_POOL_SIZE` | connections in this process's pool | `10` |
+/// | `CURTAIL_VEN_*` | VEN mode (Curtail as a VEN of an upstream VTN): see ``VENConfiguration`` | off |
 public struct CurtailConfiguration: Sendable {
     public var databaseURL: String
     public var listenHost: String
@@ -34,6 +35,8 @@ public struct CurtailConfiguration: Sendable {
     public var databasePoolSize: Int
     /// `CURTAIL_CONTROL_SHARE`: the share of eligible vehicles held back per event (see `ControlGroup`).
     public var controlShare: Double = 0.05
+    /// VEN mode (`CURTAIL_VEN_*`), or `nil` when it is off.
+    public var ven: VENConfiguration?
 
     /// A configuration problem, named so an operator can fix it.
     public struct Invalid: Error, CustomStringConvertible {
@@ -57,7 +60,8 @@ public struct CurtailConfiguration: Sendable {
         guard (1...200).contains(poolSize) else { throw Invalid(description: "CURTAIL_DB_POOL_SIZE must be 1...200") }
         let cert = value("CURTAIL_TLS_CERT"), key = value("CURTAIL_TLS_KEY")
         guard (cert == nil) == (key == nil) else { throw Invalid(description: "set both CURTAIL_TLS_CERT and CURTAIL_TLS_KEY, or neither") }
-        return CurtailConfiguration(
+        let ven = try VENConfiguration.fromEnvironment(value)
+        var configuration = CurtailConfiguration(
             databaseURL: databaseURL, listenHost: host, listenPort: port, secretKeyHex: value("CURTAIL_SECRET_KEY"),
             tlsCertificatePath: cert, tlsPrivateKeyPath: key,
             teslaAPIBase: value("TESLA_API_BASE") ?? "https://fleet-api.prd.na.vn.cloud.tesla.com",
@@ -69,6 +73,8 @@ public struct CurtailConfiguration: Sendable {
             tokenLifetime: try duration("CURTAIL_TOKEN_LIFETIME", "1h"),
             migrationsDirectory: value("CURTAIL_MIGRATIONS") ?? "migrations",
             databasePoolSize: poolSize, controlShare: controlShare)
+        configuration.ven = ven
+        return configuration
     }
 
     /// Parses `host:port` (`127.0.0.1:8080`, `[::1]:8080`, `:8080` for all interfaces).

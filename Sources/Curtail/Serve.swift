@@ -65,6 +65,7 @@ struct Serve: AsyncParsableCommand {
         // Background workers live until SIGTERM/SIGINT; then the server drains and the pool closes.
         await withTaskGroup(of: Void.self) { workers in
             workers.addTask { await app.runNotificationDelivery() }
+            workers.addTask { await app.runVEN() }
             if !noEngine { workers.addTask { await app.runEngine() } }
             await Signals.waitForTermination()
             logger.info("shutting down")

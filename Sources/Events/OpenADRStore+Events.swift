@@ -7,10 +7,12 @@ extension OpenADRStore {
     /// program's owner (an operator creating an event in a tenant's program creates it for that tenant).
     /// - Throws: ``OpenADRStoreError`` `invalidReference` at `/programID` for an unknown (or another tenant's)
     ///   program.
-    public func createEvent(_ write: EventWrite, viewer: Viewer) async throws -> Event {
+    /// - Parameter id: the id to store it under; a fresh one by default (VEN mode passes the mirror's id, so a
+    ///   retried create of the same upstream event is a primary-key clash rather than a duplicate).
+    public func createEvent(_ write: EventWrite, viewer: Viewer, id: String? = nil) async throws -> Event {
         var event = write.event
         let now = now()
-        event.id = Self.newID()
+        event.id = id ?? Self.newID()
         event.createdDateTime = now
         event.modificationDateTime = now
         event.objectType = .event

@@ -5,10 +5,11 @@ import Postgres
 extension OpenADRStore {
     /// Stores a new program owned by `viewer`. - Throws: ``OpenADRStoreError`` `conflict` when the tenant already
     /// has a live program of that `programName`.
-    public func createProgram(_ body: Program, viewer: Viewer) async throws -> Program {
+    /// - Parameter id: the id to store it under; a fresh one by default (VEN mode passes the mirror's id).
+    public func createProgram(_ body: Program, viewer: Viewer, id: String? = nil) async throws -> Program {
         var program = body
         let now = now()
-        program.id = Self.newID()
+        program.id = id ?? Self.newID()
         program.createdDateTime = now
         program.modificationDateTime = now
         program.objectType = .program

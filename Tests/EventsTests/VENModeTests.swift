@@ -1,0 +1,255 @@
+import API
+import Dispatch
+import Events
+import Foundation
+import HTTP
+import Logging
+import OpenADR
+import Postgres
+import Testing
+
+/// VEN mode end to end: a separate `curtail serve` process (its own schema) is the upstream utility VTN; an
+/// in-process Curtail application with its own schema, server and VEN agent is the VEN.
+@Suite(.serialized) struct VENModeTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let binary = root.appendingPathComponent(".build/debug/curtail").path
+
+    @Test func mirrorsAnUpstreamCurtailByWebhookAndPollAndPostsReportsBack() async throws {
+        let base = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"], "DATABASE_URL is not set")
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the curtail executable first (swift build)")
+
+        // The upstream: its schema, clients, and `curtail serve` in its own process.
+        let upstreamDB = try await Schema.create(base: base, prefix: "up")
+        defer { upstreamDB.dropSoon() }
+        let blCredentials = try await ClientStore(pool: upstreamDB.pool).create(
+            name: "utility", scopes: [.readAll, .writePrograms, .writeEvents, .writeSubscriptions, .writeVENs])
+        // Curtail-as-VTN shows a client only its own objects unless it is an operator: the VEN reads the utility's.
+        let venCredentials = try await ClientStore(pool: upstreamDB.pool).create(
+            name: "curtail-ven", scopes: [.readAll, .writeReports, .writeSubscriptions, .writeVENs, .fleetRead])
+        let upstreamPort = try await freePort()
+        let upstream = try UpstreamProcess.start(databaseURL: upstreamDB.url, port: upstreamPort)
+        defer { upstream.stop() }
+        let upstreamBase = "http://127.0.0.1:\(upstreamPort)/openadr3/3.0.1"
+        try await eventually("the upstream serves") { (try? await VTN.http("GET", "http://127.0.0.1:\(upstreamPort)/healthz"))?.status == 200 }
+        let bl = try await token(upstreamBase, blCredentials)
+        let venToken = try await token(upstreamBase, venCredentials)
+
+        let program = try await VTN.http("POST", upstreamBase + "/programs", token: bl, body: Data(#"{"programName":"summer-peak"}"#.utf8))
+        try #require(program.status == 201, "\(program.text)")
+        let programID = try #require(try program.decode(Program.self).id)
+
+        // The VEN: its schema, its webhook server, its agent (a long poll interval: only the first pass polls).
+        let venDB = try await Schema.create(base: base, prefix: "ven")
+        defer { venDB.dropSoon() }
+        let venPort = try await freePort()
+        let callback = "http://127.0.0.1:\(venPort)\(VENConfiguration.notificationsPath)"
+        func venApp(poll: String) throws -> CurtailApplication {
+            let configuration = try CurtailConfiguration.fromEnvironment([
+                "DATABASE_URL": venDB.url, "CURTAIL_MIGRATIONS": VTN.migrationsDirectory,
+                "CURTAIL_VEN_UPSTREAM_URL": upstreamBase, "CURTAIL_VEN_CLIENT_ID": venCredentials.clientID,
+                "CURTAIL_VEN_CLIENT_SECRET": venCredentials.clientSecret, "CURTAIL_VEN_NAME": "curtail-test",
+                "CURTAIL_VEN_CALLBACK_URL": callback, "CURTAIL_VEN_POLL_INTERVAL": poll,
+            ])
+            var logger = Logger(label: "test.ven")
+            logger.logLevel = .warning
+            return CurtailApplication(configuration: configuration, pool: venDB.pool, logger: logger)
+        }
+        let app = try venApp(poll: "1h")
+        let server = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: venPort), responder: app.makeRouter().buildResponder(),
+            logger: app.logger)
+        try server.start()
+        let agent = Task { await app.runVEN() }
+
+        // Registers, mirrors the program, subscribes with Curtail's webhook.
+        try await eventually("registered upstream") {
+            (try? await VTN.http("GET", upstreamBase + "/vens?venName=curtail-test", token: venToken).decode([VEN].self).count) == 1
+        }
+        try await eventually("subscribed upstream") {
+            let subscriptions = (try? await VTN.http("GET", upstreamBase + "/subscriptions", token: venToken).decode([Subscription].self)) ?? []
+            return subscriptions.contains { $0.programID == programID && $0.objectOperations.contains { $0.callbackUrl == callback } }
+        }
+        let localProgram = VENMirror.localID(.program, programID)
+        try await eventually("program mirrored") { try await venDB.count("SELECT count(*)::int AS n FROM programs WHERE id = \(localProgram)") == 1 }
+
+        // A notification with a wrong token or none: 401 problem+json, nothing ingested.
+        let forged = #"{"objectType":"EVENT","operation":"POST","object":{"id":"forged-1","programID":"\#(programID)","intervals":[{"id":0,"intervalPeriod":{"start":"2099-01-01T00:00:00Z","duration":"PT1H"},"payloads":[{"type":"SIMPLE","values":[3]}]}]}}"#
+        for bearer in ["wrong-token", nil] {
+            let refused = try await VTN.http("POST", callback, token: bearer, body: Data(forged.utf8))
+            #expect(refused.status == 401)
+            #expect(refused.headers["content-type"]?.hasPrefix("application/problem+json") == true)
+        }
+        #expect(try await venDB.count("SELECT count(*)::int AS n FROM events") == 0)
+        #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_mirror WHERE upstream_id = 'forged-1'") == 0)
+
+        // An event created upstream arrives by webhook (the agent will not poll again for an hour).
+        let created = try await VTN.http("POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "shed-1", level: 1).utf8))
+        try #require(created.status == 201, "\(created.text)")
+        let eventID = try #require(try created.decode(Event.self).id)
+        let localEvent = VENMirror.localID(.event, eventID)
+        try await eventually("event mirrored by webhook") {
+            try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND program_id = \(localProgram)") == 1
+        }
+        #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_links WHERE last_notification_at IS NOT NULL") == 1)
+
+        // Modified upstream: the mirror is updated (revision 2, new name and level).
+        let modified = try await VTN.http("PUT", upstreamBase + "/events/\(eventID)", token: bl, body: Data(Self.event(programID, name: "shed-1b", level: 2).utf8))
+        try #require(modified.status == 200, "\(modified.text)")
+        try await eventually("modification mirrored") {
+            try await venDB.count(
+                "SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND revision = 2 AND event_name = 'shed-1b' AND object->'intervals'->0->'payloads'->0->'values'->>0 = '2'") == 1
+        }
+
+        // Deleted upstream: the mirror is deleted and cancelled (the engine restores its vehicles).
+        let deleted = try await VTN.http("DELETE", upstreamBase + "/events/\(eventID)", token: bl)
+        try #require(deleted.status == 200, "\(deleted.text)")
+        try await eventually("deletion mirrored") {
+            try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND deleted_at IS NOT NULL AND cancelled_at IS NOT NULL") == 1
+        }
+
+        // The webhook goes down (server and agent stop, as in a crash); an event is created upstream meanwhile.
+        agent.cancel()
+        await agent.value
+        await server.shutdown(gracePeriod: .seconds(1))
+        let missed = try await VTN.http("POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "shed-2", level: 1).utf8))
+        try #require(missed.status == 201, "\(missed.text)")
+        let missedID = try #require(try missed.decode(Event.self).id)
+        try await eventually("the upstream failed to deliver it") {
+            try await upstreamDB.count(
+                "SELECT count(*)::int AS n FROM notification_outbox WHERE body->'object'->>'id' = \(missedID) AND attempts >= 1 AND delivered_at IS NULL AND last_error IS NOT NULL") == 1
+        }
+        #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_mirror WHERE upstream_id = \(missedID)") == 0)
+
+        // A restarted agent (short poll interval) resumes from the database and picks the event up by polling.
+        let restarted = try venApp(poll: "1s")
+        let agent2 = Task { await restarted.runVEN() }
+        defer { agent2.cancel() }
+        let localMissed = VENMirror.localID(.event, missedID)
+        try await eventually("missed event mirrored by polling") {
+            try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localMissed) AND deleted_at IS NULL") == 1
+        }
+        // Resumed, not repeated: one VEN, one subscription upstream.
+        #expect(try await VTN.http("GET", upstreamBase + "/vens?venName=curtail-test", token: venToken).decode([VEN].self).count == 1)
+        #expect(try await VTN.http("GET", upstreamBase + "/subscriptions?clientName=curtail-test", token: venToken).decode([Subscription].self).count == 1)
+
+        // Curtail's report on the mirrored event (stored as the report publisher stores it) is posted upstream
+        // with the upstream's ids and the VEN's name; a newer version replaces it there.
+        let store = OpenADRStore(pool: venDB.pool)
+        let owner = try #require(try await venDB.pool.query("SELECT owner::text AS owner FROM ven_links").first?.decode(String.self, column: "owner"))
+        let viewer = Viewer(clientKey: owner, seesAll: true)
+        let local = try await store.createReport(Self.report(programID: localProgram, eventID: localMissed, demand: 40), viewer: viewer)
+        func upstreamReports() async throws -> [Report] {
+            try await VTN.http("GET", upstreamBase + "/reports?eventID=\(missedID)", token: bl).decode([Report].self)
+        }
+        try await eventually("report posted upstream") { (try? await upstreamReports().count) == 1 }
+        var reports = try await upstreamReports()
+        #expect(reports[0].programID == programID)
+        #expect(reports[0].clientName == "curtail-test")
+        #expect(reports[0].resources[0].intervals[0].payloads[0].values == [.number(40)])
+        _ = try await store.replaceReport(id: try #require(local.id), with: Self.report(programID: localProgram, eventID: localMissed, demand: 25), viewer: viewer)
+        try await eventually("report updated upstream") {
+            (try? await upstreamReports().first?.resources[0].intervals[0].payloads[0].values) == [.number(25)]
+        }
+        reports = try await upstreamReports()
+        #expect(reports.count == 1)
+        agent2.cancel()
+        await agent2.value
+    }
+
+    static func event(_ programID: String, name: String, level: Int) -> String {
+        let start = DateTime(Date().addingTimeInterval(3600)).description
+        return #"{"programID":"\#(programID)","eventName":"\#(name)","intervalPeriod":{"start":"\#(start)","duration":"PT1H"},"intervals":[{"id":0,"payloads":[{"type":"SIMPLE","values":[\#(level)]}]}]}"#
+    }
+
+    static func report(programID: String, eventID: String, demand: Double) -> Report {
+        Report(
+            programID: programID, eventID: eventID, clientName: "curtail", reportName: "curtail measurement",
+            resources: [ReportResource(resourceName: ReportResource.aggregatedReport, intervals: [Interval(id: 0, payloads: [ValuesMap(.demand, [.number(demand)])])])])
+    }
+
+    func token(_ base: String, _ credentials: ClientStore.Credentials) async throws -> String {
+        let form = "grant_type=client_credentials&client_id=\(credentials.clientID)&client_secret=\(credentials.clientSecret)"
+        let response = try await VTN.http("POST", base + "/auth/token", body: Data(form.utf8), contentType: "application/x-www-form-urlencoded")
+        try #require(response.status == 200, "\(response.text)")
+        struct Token: Decodable { let access_token: String }
+        return try JSONDecoder().decode(Token.self, from: response.body).access_token
+    }
+
+    /// A port the kernel just handed out (bound and released), for a server that must know its URL up front.
+    func freePort() async throws -> Int {
+        let probe = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: Router().buildResponder(), logger: Logger(label: "probe"))
+        let port = try probe.start().port
+        await probe.shutdown(gracePeriod: .zero)
+        return port
+    }
+
+    /// Polls `condition` every 100 ms for up to 30 s.
+    func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("timed out waiting: \(what)")
+        throw CancellationError()
+    }
+}
+
+/// A migrated schema of its own in the test PostgreSQL.
+struct Schema: Sendable {
+    let name: String
+    let url: String
+    let pool: PostgresPool
+
+    static func create(base: String, prefix: String) async throws -> Schema {
+        let name = prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        let url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)"
+        let pool = PostgresPool(configuration: .init(connection: .init(connectionString: url, connectTimeout: .seconds(5)), maxConnections: 4))
+        try await Migrator(directory: VTN.migrationsDirectory, pool: pool, schema: name).migrate()
+        return Schema(name: name, url: url, pool: pool)
+    }
+
+    func count(_ query: PostgresQuery) async throws -> Int {
+        try await pool.query(query).first?.decode(Int.self, column: "n") ?? 0
+    }
+
+    /// Drops the schema and closes the pool (from a `defer`, so in a task of its own, awaited by nobody).
+    func dropSoon() {
+        let (pool, name) = (pool, name)
+        Task {
+            _ = try? await pool.execute("DROP SCHEMA \(identifier: name) CASCADE")
+            await pool.close()
+        }
+    }
+}
+
+/// `curtail serve --no-engine` in a child process; output goes to a temporary log file.
+struct UpstreamProcess: Sendable {
+    let process: Process
+    let log: URL
+
+    static func start(databaseURL: String, port: Int) throws -> UpstreamProcess {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("curtail-upstream-\(port).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: VENModeTests.binary)
+        process.arguments = ["serve", "--no-engine", "--listen", "127.0.0.1:\(port)"]
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CURTAIL_") }
+        environment["DATABASE_URL"] = databaseURL
+        environment["CURTAIL_MIGRATIONS"] = VTN.migrationsDirectory
+        environment["CURTAIL_LOG_LEVEL"] = "warning"
+        process.environment = environment
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return UpstreamProcess(process: process, log: log)
+    }
+
+    /// SIGTERM, then wait for the exit on a queue of its own (waitUntilExit blocks).
+    func stop() {
+        process.terminate()
+        let process = process
+        DispatchQueue(label: "upstream-exit").async { process.waitUntilExit() }
+    }
+}
