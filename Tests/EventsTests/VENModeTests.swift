@@ -26,9 +26,9 @@ import Testing
         // Curtail-as-VTN shows a client only its own objects unless it is an operator: the VEN reads the utility's.
         let venCredentials = try await ClientStore(pool: upstreamDB.pool).create(
             name: "curtail-ven", scopes: [.readAll, .writeReports, .writeSubscriptions, .writeVENs, .fleetRead])
-        let upstreamPort = try await freePort()
-        let upstream = try UpstreamProcess.start(databaseURL: upstreamDB.url, port: upstreamPort)
+        let upstream = try UpstreamProcess.start(databaseURL: upstreamDB.url)
         defer { upstream.stop() }
+        let upstreamPort = try await upstream.port()
         let upstreamBase = "http://127.0.0.1:\(upstreamPort)/openadr3/3.0.1"
         try await eventually("the upstream serves") { (try? await VTN.http("GET", "http://127.0.0.1:\(upstreamPort)/healthz"))?.status == 200 }
         let bl = try await token(upstreamBase, blCredentials)
@@ -41,9 +41,7 @@ import Testing
         // The VEN: its schema, its webhook server, its agent (a long poll interval: only the first pass polls).
         let venDB = try await Schema.create(base: base, prefix: "ven")
         defer { venDB.dropSoon() }
-        let venPort = try await freePort()
-        let callback = "http://127.0.0.1:\(venPort)\(VENConfiguration.notificationsPath)"
-        func venApp(poll: String) throws -> CurtailApplication {
+        func venApp(poll: String, callback: String) throws -> CurtailApplication {
             let configuration = try CurtailConfiguration.fromEnvironment([
                 "DATABASE_URL": venDB.url, "CURTAIL_MIGRATIONS": VTN.migrationsDirectory,
                 "CURTAIL_VEN_UPSTREAM_URL": upstreamBase, "CURTAIL_VEN_CLIENT_ID": venCredentials.clientID,
@@ -54,11 +52,13 @@ import Testing
             logger.logLevel = .warning
             return CurtailApplication(configuration: configuration, pool: venDB.pool, logger: logger)
         }
-        let app = try venApp(poll: "1h")
+        // The webhook route needs no callback URL; the agent needs the port the server got.
         let server = HTTPServer(
-            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: venPort), responder: app.makeRouter().buildResponder(),
-            logger: app.logger)
-        try server.start()
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+            responder: try venApp(poll: "1h", callback: "http://unused.invalid/").makeRouter().buildResponder(), logger: Logger(label: "test.ven"))
+        let venPort = try server.start().port
+        let callback = "http://127.0.0.1:\(venPort)\(VENConfiguration.notificationsPath)"
+        let app = try venApp(poll: "1h", callback: callback)
         let agent = Task { await app.runVEN() }
 
         // Registers, mirrors the program, subscribes with Curtail's webhook.
@@ -121,7 +121,7 @@ import Testing
         #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_mirror WHERE upstream_id = \(missedID)") == 0)
 
         // A restarted agent (short poll interval) resumes from the database and picks the event up by polling.
-        let restarted = try venApp(poll: "1s")
+        let restarted = try venApp(poll: "1s", callback: callback)
         let agent2 = Task { await restarted.runVEN() }
         defer { agent2.cancel() }
         let localMissed = VENMirror.localID(.event, missedID)
@@ -175,14 +175,6 @@ import Testing
         return try JSONDecoder().decode(Token.self, from: response.body).access_token
     }
 
-    /// A port the kernel just handed out (bound and released), for a server that must know its URL up front.
-    func freePort() async throws -> Int {
-        let probe = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: Router().buildResponder(), logger: Logger(label: "probe"))
-        let port = try probe.start().port
-        await probe.shutdown(gracePeriod: .zero)
-        return port
-    }
-
     /// Polls `condition` every 100 ms for up to 30 s.
     func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
@@ -228,22 +220,39 @@ struct UpstreamProcess: Sendable {
     let process: Process
     let log: URL
 
-    static func start(databaseURL: String, port: Int) throws -> UpstreamProcess {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("curtail-upstream-\(port).log")
+    static func start(databaseURL: String) throws -> UpstreamProcess {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("curtail-upstream-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: VENModeTests.binary)
-        process.arguments = ["serve", "--no-engine", "--listen", "127.0.0.1:\(port)"]
+        process.arguments = ["serve", "--no-engine", "--listen", "127.0.0.1:0"]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CURTAIL_") }
         environment["DATABASE_URL"] = databaseURL
         environment["CURTAIL_MIGRATIONS"] = VTN.migrationsDirectory
-        environment["CURTAIL_LOG_LEVEL"] = "warning"
+        environment["CURTAIL_LOG_LEVEL"] = "info"
         process.environment = environment
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
         return UpstreamProcess(process: process, log: log)
+    }
+
+    /// The port the kernel chose, read from the server's `listening` log line.
+    func port() async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"address=127\.0\.0\.1:[0-9]+"#, options: .regularExpression),
+                let port = Int(text[range].split(separator: ":").last ?? "")
+            {
+                return port
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the upstream did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        throw CancellationError()
     }
 
     /// SIGTERM, then wait for the exit on a queue of its own (waitUntilExit blocks).

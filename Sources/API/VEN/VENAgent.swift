@@ -36,6 +36,10 @@ public struct VENAgent: Sendable {
 
     var configuration: VENConfiguration { upstream.configuration }
 
+    /// How long a pass's lease lasts; it is renewed every tick (at most 2 s), so a process that dies hands over
+    /// within this time.
+    static let lease: Duration = .seconds(30)
+
     /// Runs passes until cancelled. Failures are logged (never with a secret) and retried on the next pass.
     public func run() async {
         logger.info("VEN mode started", metadata: ["upstream": "\(configuration.upstreamURL)", "ven_name": "\(configuration.venName)"])
@@ -43,7 +47,8 @@ public struct VENAgent: Sendable {
         let tick = min(configuration.pollInterval, .seconds(2))
         while !Task.isCancelled {
             do {
-                if try await link.acquireLease(holder: holder, for: .seconds(30) + configuration.pollInterval) {
+                _ = try await link.ensure()
+                if try await link.acquireLease(holder: holder, for: Self.lease) {
                     nextPoll = try await pass(pollDue: Date() >= nextPoll) ?? nextPoll
                 }
             } catch is CancellationError {
@@ -54,7 +59,9 @@ public struct VENAgent: Sendable {
             }
             try? await Task.sleep(for: tick)
         }
-        try? await link.releaseLease(holder: holder)
+        // Hand the lease over now rather than when it runs out (in a task of its own: this one is cancelled).
+        let (link, holder) = (link, holder)
+        await Task { try? await link.releaseLease(holder: holder) }.value
         logger.info("VEN mode stopped")
     }
 
