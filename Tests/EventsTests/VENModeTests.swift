@@ -1,4 +1,4 @@
-import API
+@testable import API
 import Dispatch
 import Events
 import Foundation
@@ -60,100 +60,130 @@ import Testing
         let callback = "http://127.0.0.1:\(venPort)\(VENConfiguration.notificationsPath)"
         let app = try venApp(poll: "1h", callback: callback)
         let agent = Task { await app.runVEN() }
+        // On a failure, stop what runs before the error propagates (a server must be shut down before release).
+        var serverUp = true
+        var agent2: Task<Void, Never>?
+        do {
 
-        // Registers, mirrors the program, subscribes with Curtail's webhook.
-        try await eventually("registered upstream") {
-            (try? await VTN.http("GET", upstreamBase + "/vens?venName=curtail-test", token: venToken).decode([VEN].self).count) == 1
-        }
-        try await eventually("subscribed upstream") {
-            let subscriptions = (try? await VTN.http("GET", upstreamBase + "/subscriptions", token: venToken).decode([Subscription].self)) ?? []
-            return subscriptions.contains { $0.programID == programID && $0.objectOperations.contains { $0.callbackUrl == callback } }
-        }
-        let localProgram = VENMirror.localID(.program, programID)
-        try await eventually("program mirrored") { try await venDB.count("SELECT count(*)::int AS n FROM programs WHERE id = \(localProgram)") == 1 }
+            // Registers, mirrors the program, subscribes with Curtail's webhook.
+            try await eventually("registered upstream") {
+                (try? await VTN.http("GET", upstreamBase + "/vens?venName=curtail-test", token: venToken).decode([VEN].self).count) == 1
+            }
+            try await eventually("subscribed upstream") {
+                let subscriptions = (try? await VTN.http("GET", upstreamBase + "/subscriptions", token: venToken).decode([Subscription].self)) ?? []
+                return subscriptions.contains { $0.programID == programID && $0.objectOperations.contains { $0.callbackUrl == callback } }
+            }
+            let localProgram = VENMirror.localID(.program, programID)
+            try await eventually("program mirrored") { try await venDB.count("SELECT count(*)::int AS n FROM programs WHERE id = \(localProgram)") == 1 }
 
-        // A notification with a wrong token or none: 401 problem+json, nothing ingested.
-        let forged = #"{"objectType":"EVENT","operation":"POST","object":{"id":"forged-1","programID":"\#(programID)","intervals":[{"id":0,"intervalPeriod":{"start":"2099-01-01T00:00:00Z","duration":"PT1H"},"payloads":[{"type":"SIMPLE","values":[3]}]}]}}"#
-        for bearer in ["wrong-token", nil] {
-            let refused = try await VTN.http("POST", callback, token: bearer, body: Data(forged.utf8))
-            #expect(refused.status == 401)
-            #expect(refused.headers["content-type"]?.hasPrefix("application/problem+json") == true)
-        }
-        #expect(try await venDB.count("SELECT count(*)::int AS n FROM events") == 0)
-        #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_mirror WHERE upstream_id = 'forged-1'") == 0)
+            // A notification with a wrong token or none: 401 problem+json, nothing ingested.
+            let forged = #"{"objectType":"EVENT","operation":"POST","object":{"id":"forged-1","programID":"\#(programID)","intervals":[{"id":0,"intervalPeriod":{"start":"2099-01-01T00:00:00Z","duration":"PT1H"},"payloads":[{"type":"SIMPLE","values":[3]}]}]}}"#
+            for bearer in ["wrong-token", nil] {
+                let refused = try await VTN.http("POST", callback, token: bearer, body: Data(forged.utf8))
+                #expect(refused.status == 401)
+                #expect(refused.headers["content-type"]?.hasPrefix("application/problem+json") == true)
+            }
+            #expect(try await venDB.count("SELECT count(*)::int AS n FROM events") == 0)
+            #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_mirror WHERE upstream_id = 'forged-1'") == 0)
 
-        // An event created upstream arrives by webhook (the agent will not poll again for an hour).
-        let created = try await VTN.http("POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "shed-1", level: 1).utf8))
-        try #require(created.status == 201, "\(created.text)")
-        let eventID = try #require(try created.decode(Event.self).id)
-        let localEvent = VENMirror.localID(.event, eventID)
-        try await eventually("event mirrored by webhook") {
-            try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND program_id = \(localProgram)") == 1
-        }
-        #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_links WHERE last_notification_at IS NOT NULL") == 1)
+            // An event created upstream arrives by webhook (the agent will not poll again for an hour).
+            let created = try await VTN.http("POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "shed-1", level: 1).utf8))
+            try #require(created.status == 201, "\(created.text)")
+            let eventID = try #require(try created.decode(Event.self).id)
+            let localEvent = VENMirror.localID(.event, eventID)
+            try await eventually("event mirrored by webhook") {
+                try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND program_id = \(localProgram)") == 1
+            }
+            #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_links WHERE last_notification_at IS NOT NULL") == 1)
 
-        // Modified upstream: the mirror is updated (revision 2, new name and level).
-        let modified = try await VTN.http("PUT", upstreamBase + "/events/\(eventID)", token: bl, body: Data(Self.event(programID, name: "shed-1b", level: 2).utf8))
-        try #require(modified.status == 200, "\(modified.text)")
-        try await eventually("modification mirrored") {
-            try await venDB.count(
-                "SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND revision = 2 AND event_name = 'shed-1b' AND object->'intervals'->0->'payloads'->0->'values'->>0 = '2'") == 1
-        }
+            // Modified upstream: the mirror is updated (revision 2, new name and level).
+            let modified = try await VTN.http("PUT", upstreamBase + "/events/\(eventID)", token: bl, body: Data(Self.event(programID, name: "shed-1b", level: 2).utf8))
+            try #require(modified.status == 200, "\(modified.text)")
+            try await eventually("modification mirrored") {
+                try await venDB.count(
+                    "SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND revision = 2 AND event_name = 'shed-1b' AND object->'intervals'->0->'payloads'->0->'values'->>0 = '2'") == 1
+            }
 
-        // Deleted upstream: the mirror is deleted and cancelled (the engine restores its vehicles).
-        let deleted = try await VTN.http("DELETE", upstreamBase + "/events/\(eventID)", token: bl)
-        try #require(deleted.status == 200, "\(deleted.text)")
-        try await eventually("deletion mirrored") {
-            try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND deleted_at IS NOT NULL AND cancelled_at IS NOT NULL") == 1
-        }
+            // Duplicated and reordered notifications change nothing: the original create, replayed with the right
+            // token after the update, is older than what is applied.
+            let link = VENLink(pool: venDB.pool, configuration: app.configuration.ven!)
+            let webhookToken = link.webhookToken(try #require(try await link.load()))
+            func delivered(_ operation: String) async throws -> Data {
+                let rows = try await upstreamDB.pool.query(
+                    "SELECT body::text AS body FROM notification_outbox WHERE body->'object'->>'id' = \(eventID) AND operation = \(operation) AND delivered_at IS NOT NULL")
+                return Data(try #require(try rows.first?.decode(String.self, column: "body")).utf8)
+            }
+            let replayedCreate = try await VTN.http("POST", callback, token: webhookToken, body: try await delivered("POST"))
+            #expect(replayedCreate.status == 200)
+            #expect(replayedCreate.text == #"{"outcome":"unchanged"}"#)
+            #expect(try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND revision = 2 AND event_name = 'shed-1b'") == 1)
 
-        // The webhook goes down (server and agent stop, as in a crash); an event is created upstream meanwhile.
-        agent.cancel()
-        await agent.value
-        await server.shutdown(gracePeriod: .seconds(1))
-        let missed = try await VTN.http("POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "shed-2", level: 1).utf8))
-        try #require(missed.status == 201, "\(missed.text)")
-        let missedID = try #require(try missed.decode(Event.self).id)
-        try await eventually("the upstream failed to deliver it") {
-            try await upstreamDB.count(
-                "SELECT count(*)::int AS n FROM notification_outbox WHERE body->'object'->>'id' = \(missedID) AND attempts >= 1 AND delivered_at IS NULL AND last_error IS NOT NULL") == 1
-        }
-        #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_mirror WHERE upstream_id = \(missedID)") == 0)
+            // Deleted upstream: the mirror is deleted and cancelled (the engine restores its vehicles).
+            let deleted = try await VTN.http("DELETE", upstreamBase + "/events/\(eventID)", token: bl)
+            try #require(deleted.status == 200, "\(deleted.text)")
+            try await eventually("deletion mirrored") {
+                try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localEvent) AND deleted_at IS NOT NULL AND cancelled_at IS NOT NULL") == 1
+            }
+            // A late update does not resurrect a deleted event.
+            let replayedUpdate = try await VTN.http("POST", callback, token: webhookToken, body: try await delivered("PUT"))
+            #expect(replayedUpdate.text == #"{"outcome":"unchanged"}"#)
+            #expect(try await venDB.count("SELECT count(*)::int AS n FROM events WHERE deleted_at IS NULL") == 0)
 
-        // A restarted agent (short poll interval) resumes from the database and picks the event up by polling.
-        let restarted = try venApp(poll: "1s", callback: callback)
-        let agent2 = Task { await restarted.runVEN() }
-        defer { agent2.cancel() }
-        let localMissed = VENMirror.localID(.event, missedID)
-        try await eventually("missed event mirrored by polling") {
-            try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localMissed) AND deleted_at IS NULL") == 1
-        }
-        // Resumed, not repeated: one VEN, one subscription upstream.
-        #expect(try await VTN.http("GET", upstreamBase + "/vens?venName=curtail-test", token: venToken).decode([VEN].self).count == 1)
-        #expect(try await VTN.http("GET", upstreamBase + "/subscriptions?clientName=curtail-test", token: venToken).decode([Subscription].self).count == 1)
+            // The webhook goes down (server and agent stop, as in a crash); an event is created upstream meanwhile.
+            agent.cancel()
+            await agent.value
+            await server.shutdown(gracePeriod: .seconds(1))
+        serverUp = false
+            let missed = try await VTN.http("POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "shed-2", level: 1).utf8))
+            try #require(missed.status == 201, "\(missed.text)")
+            let missedID = try #require(try missed.decode(Event.self).id)
+            try await eventually("the upstream failed to deliver it") {
+                try await upstreamDB.count(
+                    "SELECT count(*)::int AS n FROM notification_outbox WHERE body->'object'->>'id' = \(missedID) AND attempts >= 1 AND delivered_at IS NULL AND last_error IS NOT NULL") == 1
+            }
+            #expect(try await venDB.count("SELECT count(*)::int AS n FROM ven_mirror WHERE upstream_id = \(missedID)") == 0)
 
-        // Curtail's report on the mirrored event (stored as the report publisher stores it) is posted upstream
-        // with the upstream's ids and the VEN's name; a newer version replaces it there.
-        let store = OpenADRStore(pool: venDB.pool)
-        let owner = try #require(try await venDB.pool.query("SELECT owner::text AS owner FROM ven_links").first?.decode(String.self, column: "owner"))
-        let viewer = Viewer(clientKey: owner, seesAll: true)
-        let local = try await store.createReport(Self.report(programID: localProgram, eventID: localMissed, demand: 40), viewer: viewer)
-        func upstreamReports() async throws -> [Report] {
-            try await VTN.http("GET", upstreamBase + "/reports?eventID=\(missedID)", token: bl).decode([Report].self)
+            // A restarted agent (short poll interval) resumes from the database and picks the event up by polling.
+            let restarted = try venApp(poll: "1s", callback: callback)
+            agent2 = Task { await restarted.runVEN() }
+            let localMissed = VENMirror.localID(.event, missedID)
+            try await eventually("missed event mirrored by polling") {
+                try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localMissed) AND deleted_at IS NULL") == 1
+            }
+            // Resumed, not repeated: one VEN, one subscription upstream.
+            #expect(try await VTN.http("GET", upstreamBase + "/vens?venName=curtail-test", token: venToken).decode([VEN].self).count == 1)
+            #expect(try await VTN.http("GET", upstreamBase + "/subscriptions?clientName=curtail-test", token: venToken).decode([Subscription].self).count == 1)
+
+            // Curtail's report on the mirrored event (stored as the report publisher stores it) is posted upstream
+            // with the upstream's ids and the VEN's name; a newer version replaces it there.
+            let store = OpenADRStore(pool: venDB.pool)
+            let owner = try #require(try await venDB.pool.query("SELECT owner::text AS owner FROM ven_links").first?.decode(String.self, column: "owner"))
+            let viewer = Viewer(clientKey: owner, seesAll: true)
+            let local = try await store.createReport(Self.report(programID: localProgram, eventID: localMissed, demand: 40), viewer: viewer)
+            func upstreamReports() async throws -> [Report] {
+                try await VTN.http("GET", upstreamBase + "/reports?eventID=\(missedID)", token: bl).decode([Report].self)
+            }
+            try await eventually("report posted upstream") { (try? await upstreamReports().count) == 1 }
+            var reports = try await upstreamReports()
+            #expect(reports[0].programID == programID)
+            #expect(reports[0].clientName == "curtail-test")
+            #expect(reports[0].resources[0].intervals[0].payloads[0].values == [.number(40)])
+            _ = try await store.replaceReport(id: try #require(local.id), with: Self.report(programID: localProgram, eventID: localMissed, demand: 25), viewer: viewer)
+            try await eventually("report updated upstream") {
+                (try? await upstreamReports().first?.resources[0].intervals[0].payloads[0].values) == [.number(25)]
+            }
+            reports = try await upstreamReports()
+            #expect(reports.count == 1)
+        } catch {
+            agent.cancel()
+            agent2?.cancel()
+            await agent.value
+            await agent2?.value
+            if serverUp { await server.shutdown(gracePeriod: .seconds(1)) }
+            throw error
         }
-        try await eventually("report posted upstream") { (try? await upstreamReports().count) == 1 }
-        var reports = try await upstreamReports()
-        #expect(reports[0].programID == programID)
-        #expect(reports[0].clientName == "curtail-test")
-        #expect(reports[0].resources[0].intervals[0].payloads[0].values == [.number(40)])
-        _ = try await store.replaceReport(id: try #require(local.id), with: Self.report(programID: localProgram, eventID: localMissed, demand: 25), viewer: viewer)
-        try await eventually("report updated upstream") {
-            (try? await upstreamReports().first?.resources[0].intervals[0].payloads[0].values) == [.number(25)]
-        }
-        reports = try await upstreamReports()
-        #expect(reports.count == 1)
-        agent2.cancel()
-        await agent2.value
+        agent2?.cancel()
+        await agent2?.value
     }
 
     static func event(_ programID: String, name: String, level: Int) -> String {
@@ -258,7 +288,10 @@ struct UpstreamProcess: Sendable {
     /// SIGTERM, then wait for the exit on a queue of its own (waitUntilExit blocks).
     func stop() {
         process.terminate()
-        let process = process
-        DispatchQueue(label: "upstream-exit").async { process.waitUntilExit() }
+        let (process, log) = (process, log)
+        DispatchQueue(label: "upstream-exit").async {
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: log)
+        }
     }
 }
