@@ -12,9 +12,13 @@ import Reports
 /// validated like any report. The first time it is POSTed (or, when the upstream already holds one by this VEN
 /// for that event, e.g. after a crash between POST and bookkeeping, PUT over it); every newer local version is
 /// PUT over the same upstream report, so the upstream sees one rolling report per event, never duplicates.
-/// A failed attempt is retried with exponential backoff (2 s doubling, at most 10 min); state is in
-/// `ven_report_uplinks`.
+/// A failed attempt is retried with exponential backoff (2 s doubling, at most 10 min), up to ``maxAttempts``
+/// times; state is in `ven_report_uplinks`.
 struct VENReportUplink: Sendable {
+    /// Attempts per report version before giving up (with the 10-minute cap, about two and a half hours); an
+    /// upstream that refuses a report for good (e.g. on an event it deleted) is not asked forever.
+    static let maxAttempts = 20
+
     let pool: PostgresPool
     let upstream: UpstreamVTN
     let logger: Logger
@@ -42,7 +46,7 @@ struct VENReportUplink: Sendable {
             LEFT JOIN ven_report_uplinks u ON u.local_report_id = r.id
             WHERE r.client_name = \(ReportStore.clientName)
               AND (u.local_report_id IS NULL OR u.uplinked_modified_at IS NULL OR u.uplinked_modified_at < r.modified_at)
-              AND COALESCE(u.next_attempt_at, now()) <= now()
+              AND COALESCE(u.next_attempt_at, now()) <= now() AND COALESCE(u.attempts, 0) < \(Self.maxAttempts)
             ORDER BY r.modified_at LIMIT 50
             """)
         var sent = 0
@@ -78,7 +82,9 @@ struct VENReportUplink: Sendable {
                     ON CONFLICT (local_report_id) DO UPDATE SET attempts = EXCLUDED.attempts,
                         next_attempt_at = EXCLUDED.next_attempt_at, last_error = EXCLUDED.last_error
                     """)
-                logger.warning("report upload failed; will retry", metadata: ["event_id": "\(due.upstreamEventID)", "attempt": "\(attempts)", "error": "\(error)"])
+                logger.log(
+                    level: attempts >= Self.maxAttempts ? .error : .warning,
+                    attempts >= Self.maxAttempts ? "report upload abandoned" : "report upload failed; will retry", metadata: ["event_id": "\(due.upstreamEventID)", "attempt": "\(attempts)", "error": "\(error)"])
             }
         }
         return sent
