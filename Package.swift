@@ -96,7 +96,7 @@ let package = Package(
         ),
         .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Simulator", "HTTP"]),
         .testTarget(name: "FleetTests", dependencies: ["API", "Fleet", "HTTP", "Postgres", "Simulator", "Vendors"]),
-        .testTarget(name: "EventsTests", dependencies: ["API", "Events", "HTTP", "Postgres", "OpenADR"]),
+        .testTarget(name: "EventsTests", dependencies: ["API", "Events", "HTTP", "Postgres", "OpenADR", "Observability"]),
         .testTarget(name: "APITests", dependencies: ["API", "HTTP", "Postgres", "Observability"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "OpenADRTests", dependencies: ["OpenADR"], exclude: ["Fixtures"]),

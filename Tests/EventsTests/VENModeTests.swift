@@ -4,6 +4,7 @@ import Events
 import Foundation
 import HTTP
 import Logging
+import Observability
 import OpenADR
 import Postgres
 import Testing
@@ -129,12 +130,23 @@ import Testing
             #expect(replayedUpdate.text == #"{"outcome":"unchanged"}"#)
             #expect(try await venDB.count("SELECT count(*)::int AS n FROM events WHERE deleted_at IS NULL") == 0)
 
+            // An event addressed to another VEN of the upstream is delivered but not acted on.
+            let foreign = try await VTN.http(
+                "POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "other", level: 3, venName: "other-ven").utf8))
+            try #require(foreign.status == 201, "\(foreign.text)")
+            let foreignID = try #require(try foreign.decode(Event.self).id)
+            try await eventually("the other VEN's event delivered") {
+                try await upstreamDB.count(
+                    "SELECT count(*)::int AS n FROM notification_outbox WHERE body->'object'->>'id' = \(foreignID) AND delivered_at IS NOT NULL") == 1
+            }
+            #expect(try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(VENMirror.localID(.event, foreignID))") == 0)
+
             // The webhook goes down (server and agent stop, as in a crash); an event is created upstream meanwhile.
             agent.cancel()
             await agent.value
             await server.shutdown(gracePeriod: .seconds(1))
         serverUp = false
-            let missed = try await VTN.http("POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "shed-2", level: 1).utf8))
+            let missed = try await VTN.http("POST", upstreamBase + "/events", token: bl, body: Data(Self.event(programID, name: "shed-2", level: 1, intervals: 2).utf8))
             try #require(missed.status == 201, "\(missed.text)")
             let missedID = try #require(try missed.decode(Event.self).id)
             try await eventually("the upstream failed to deliver it") {
@@ -154,26 +166,27 @@ import Testing
             #expect(try await VTN.http("GET", upstreamBase + "/vens?venName=curtail-test", token: venToken).decode([VEN].self).count == 1)
             #expect(try await VTN.http("GET", upstreamBase + "/subscriptions?clientName=curtail-test", token: venToken).decode([Subscription].self).count == 1)
 
-            // Curtail's report on the mirrored event (stored as the report publisher stores it) is posted upstream
-            // with the upstream's ids and the VEN's name; a newer version replaces it there.
-            let store = OpenADRStore(pool: venDB.pool)
-            let owner = try #require(try await venDB.pool.query("SELECT owner::text AS owner FROM ven_links").first?.decode(String.self, column: "owner"))
-            let viewer = Viewer(clientKey: owner, seesAll: true)
-            let local = try await store.createReport(Self.report(programID: localProgram, eventID: localMissed, demand: 40), viewer: viewer)
+            // The report publisher's OpenADR report on the mirrored event (two 30-minute intervals starting in an
+            // hour; published as each interval freezes, here with the clock moved past each) goes upstream with the
+            // upstream's ids and the VEN's name, and its second version replaces the first there.
+            let publisher = ReportPublisher(pool: venDB.pool, metrics: MetricsRegistry())
+            let start = try #require(try await venDB.pool.query("SELECT starts_at FROM events WHERE id = \(localMissed)").first?.decode(Date.self, column: "starts_at"))
+            #expect(try await publisher.publishOnce(now: start.addingTimeInterval(35 * 60)) == [localMissed])
             func upstreamReports() async throws -> [Report] {
                 try await VTN.http("GET", upstreamBase + "/reports?eventID=\(missedID)", token: bl).decode([Report].self)
             }
             try await eventually("report posted upstream") { (try? await upstreamReports().count) == 1 }
-            var reports = try await upstreamReports()
-            #expect(reports[0].programID == programID)
-            #expect(reports[0].clientName == "curtail-test")
-            #expect(reports[0].resources[0].intervals[0].payloads[0].values == [.number(40)])
-            _ = try await store.replaceReport(id: try #require(local.id), with: Self.report(programID: localProgram, eventID: localMissed, demand: 25), viewer: viewer)
-            try await eventually("report updated upstream") {
-                (try? await upstreamReports().first?.resources[0].intervals[0].payloads[0].values) == [.number(25)]
+            let first = try await upstreamReports()[0]
+            #expect(first.programID == programID)
+            #expect(first.clientName == "curtail-test")
+            #expect(first.resources.first?.resourceName == ReportResource.aggregatedReport)
+            #expect(try await publisher.publishOnce(now: start.addingTimeInterval(65 * 60)) == [localMissed])
+            try await eventually("report replaced upstream") {
+                (try? await upstreamReports().first?.modificationDateTime).flatMap { $0 } != first.modificationDateTime
             }
-            reports = try await upstreamReports()
+            let reports = try await upstreamReports()
             #expect(reports.count == 1)
+            #expect(reports[0].id == first.id)
         } catch {
             agent.cancel()
             agent2?.cancel()
@@ -186,15 +199,13 @@ import Testing
         await agent2?.value
     }
 
-    static func event(_ programID: String, name: String, level: Int) -> String {
+    /// An event starting in an hour: `intervals` intervals of an hour (one) or 30 minutes (several).
+    static func event(_ programID: String, name: String, level: Int, intervals: Int = 1, venName: String? = nil) -> String {
         let start = DateTime(Date().addingTimeInterval(3600)).description
-        return #"{"programID":"\#(programID)","eventName":"\#(name)","intervalPeriod":{"start":"\#(start)","duration":"PT1H"},"intervals":[{"id":0,"payloads":[{"type":"SIMPLE","values":[\#(level)]}]}]}"#
-    }
-
-    static func report(programID: String, eventID: String, demand: Double) -> Report {
-        Report(
-            programID: programID, eventID: eventID, clientName: "curtail", reportName: "curtail measurement",
-            resources: [ReportResource(resourceName: ReportResource.aggregatedReport, intervals: [Interval(id: 0, payloads: [ValuesMap(.demand, [.number(demand)])])])])
+        let duration = intervals == 1 ? "PT1H" : "PT30M"
+        let list = (0..<intervals).map { #"{"id":\#($0),"payloads":[{"type":"SIMPLE","values":[\#(level)]}]}"# }.joined(separator: ",")
+        let targets = venName.map { #","targets":[{"type":"VEN_NAME","values":["\#($0)"]}]"# } ?? ""
+        return #"{"programID":"\#(programID)","eventName":"\#(name)"\#(targets),"intervalPeriod":{"start":"\#(start)","duration":"\#(duration)"},"intervals":[\#(list)]}"#
     }
 
     func token(_ base: String, _ credentials: ClientStore.Credentials) async throws -> String {

@@ -106,7 +106,7 @@ public struct VENAgent: Sendable {
 
     /// Lists the upstream's programs and events and reconciles the mirror and the subscriptions.
     func poll(_ state: VENLinkState) async throws {
-        let mirror = VENMirror(pool: pool, owner: state.owner, serializer: serializer)
+        let mirror = VENMirror(pool: pool, owner: state.owner, venName: configuration.venName, serializer: serializer)
         let programs = try await upstream.getAll("/programs", as: Program.self)
         var listed: Set<String> = []
         for program in programs {

@@ -22,11 +22,14 @@ public struct VENMirror: Sendable {
     let pool: PostgresPool
     let store: OpenADRStore
     let owner: Viewer
+    /// Events whose `VEN_NAME` targets do not name this VEN are for other VENs of the upstream.
+    let venName: String
     let clock: @Sendable () -> Date
     let serializer: Serializer
 
-    init(pool: PostgresPool, owner: String, serializer: Serializer, clock: @escaping @Sendable () -> Date = { Date() }) {
+    init(pool: PostgresPool, owner: String, venName: String, serializer: Serializer, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.pool = pool
+        self.venName = venName
         self.store = OpenADRStore(pool: pool)
         self.owner = Viewer(clientKey: owner, seesAll: false)
         self.clock = clock
@@ -147,6 +150,11 @@ public struct VENMirror: Sendable {
         return try await serializer.run {
             let existing = try await row(.event, upstreamID)
             if isApplied(existing, event.modificationDateTime) { return .unchanged }
+            if !isAddressedToThisVEN(event) {
+                // Retargeted away from us: stop acting on it, as for a deletion.
+                if existing != nil { return try await deleteEventLocked(upstreamID: upstreamID) }
+                return .rejected("the event's VEN_NAME targets name other VENs")
+            }
             guard let programID = try await localProgramID(upstreamID: event.programID) else {
                 return .rejected("program \(event.programID) is not mirrored")
             }
@@ -187,6 +195,12 @@ public struct VENMirror: Sendable {
         } catch let error as OpenADRStoreError where error.kind == .notFound {}
         try await record(.event, upstreamID, modified: nil, deleted: true)
         return outcome
+    }
+
+    /// False when the event names VENs (`VEN_NAME` targets) and this VEN is not one of them.
+    func isAddressedToThisVEN(_ event: Event) -> Bool {
+        let named = (event.targets ?? []).filter { $0.type == TargetType.venName.rawValue }.flatMap(\.values)
+        return named.isEmpty || named.contains(.string(venName))
     }
 
     /// The local id of mirrored, live upstream program `upstreamID`, or `nil`.

@@ -55,7 +55,7 @@ public struct VENRoutes: Sendable {
         }
         let notification = try OpenADRRequestSupport.decode(Notification.self, from: request)
         try await link.recordNotification()
-        let mirror = VENMirror(pool: link.pool, owner: state.owner, serializer: serializer)
+        let mirror = VENMirror(pool: link.pool, owner: state.owner, venName: link.configuration.venName, serializer: serializer)
         let deleting = notification.operation.normalized == .delete
         let outcome: VENMirror.Outcome
         do {
