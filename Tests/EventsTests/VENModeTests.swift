@@ -109,10 +109,12 @@ import Testing
             // token after the update, is older than what is applied.
             let link = VENLink(pool: venDB.pool, configuration: app.configuration.ven!)
             let webhookToken = link.webhookToken(try #require(try await link.load()))
+            /// The body the upstream delivered for `operation` on the event (marked delivered once our 200 reached it).
             func delivered(_ operation: String) async throws -> Data {
-                let rows = try await upstreamDB.pool.query(
-                    "SELECT body::text AS body FROM notification_outbox WHERE body->'object'->>'id' = \(eventID) AND operation = \(operation) AND delivered_at IS NOT NULL")
-                return Data(try #require(try rows.first?.decode(String.self, column: "body")).utf8)
+                let query: PostgresQuery =
+                    "SELECT body::text AS body FROM notification_outbox WHERE body->'object'->>'id' = \(eventID) AND operation = \(operation) AND delivered_at IS NOT NULL"
+                try await eventually("\(operation) marked delivered upstream") { try await !upstreamDB.pool.query(query).isEmpty }
+                return Data(try #require(try await upstreamDB.pool.query(query).first?.decode(String.self, column: "body")).utf8)
             }
             let replayedCreate = try await VTN.http("POST", callback, token: webhookToken, body: try await delivered("POST"))
             #expect(replayedCreate.status == 200)
