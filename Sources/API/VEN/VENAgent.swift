@@ -16,7 +16,8 @@ import Secrets
 /// 3. posts Curtail's reports on mirrored events upstream (``VENReportUplink``).
 ///
 /// Polls run every ``VENConfiguration/pollInterval``, and four times as often (at least every second) while no
-/// notification has arrived for five intervals: a silent webhook never loses an event. All state is in
+/// notification has arrived for five intervals: a silent webhook never loses an event. A failed pass is retried
+/// after 2 s, doubling up to the poll interval, so a down upstream is not hammered. All state is in
 /// PostgreSQL, so a restarted process resumes: nothing is registered or subscribed twice.
 public struct VENAgent: Sendable {
     let link: VENLink
@@ -44,18 +45,25 @@ public struct VENAgent: Sendable {
     public func run() async {
         logger.info("VEN mode started", metadata: ["upstream": "\(configuration.upstreamURL)", "ven_name": "\(configuration.venName)"])
         var nextPoll = Date.distantPast
+        // After a failed pass (upstream down, token refused), wait 2 s, doubling up to the poll interval.
+        var nextAttempt = Date.distantPast
+        var failures = 0
         let tick = min(configuration.pollInterval, .seconds(2))
         while !Task.isCancelled {
             do {
                 _ = try await link.ensure()
-                if try await link.acquireLease(holder: holder, for: Self.lease) {
+                if Date() >= nextAttempt, try await link.acquireLease(holder: holder, for: Self.lease) {
                     nextPoll = try await pass(pollDue: Date() >= nextPoll) ?? nextPoll
+                    failures = 0
                 }
             } catch is CancellationError {
                 break
             } catch {
-                logger.warning("VEN pass failed", metadata: ["error": "\(error)"])
-                nextPoll = min(nextPoll, Date().addingTimeInterval(Self.seconds(tick)))
+                failures += 1
+                let delay = min(Self.seconds(configuration.pollInterval), 2 * pow(2, Double(min(failures - 1, 16))))
+                logger.warning("VEN pass failed", metadata: ["error": "\(error)", "retry_in_s": "\(Int(delay))"])
+                nextAttempt = Date().addingTimeInterval(delay)
+                nextPoll = min(nextPoll, nextAttempt)
             }
             try? await Task.sleep(for: tick)
         }
