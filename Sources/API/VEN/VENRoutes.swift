@@ -81,8 +81,13 @@ public struct VENRoutes: Sendable {
             logger.warning("notification not applied: upstream call failed", metadata: ["error": "\(failure)"])
             throw APIError(.serviceUnavailable, "The upstream VTN could not be read; retry later.")
         }
-        if case .rejected(let reason) = outcome {
+        switch outcome {
+        case .rejected(let reason):
             logger.warning("upstream object refused", metadata: ["object_type": "\(notification.objectType)", "reason": "\(reason)"])
+        case .unchanged:
+            break
+        default:
+            logger.info("upstream notification applied", metadata: ["object_type": "\(notification.objectType)", "outcome": "\(Self.word(outcome))"])
         }
         return try .json(encoding: Acknowledgement(outcome: Self.word(outcome)))
     }
