@@ -40,6 +40,9 @@ CREATE TABLE ven_mirror (
     upstream_id          text NOT NULL,
     local_id             text NOT NULL UNIQUE,
     upstream_modified_at timestamptz,
+    -- SHA-256 of the upstream object last applied: an unchanged object is skipped even when the upstream does
+    -- not move modificationDateTime.
+    upstream_digest      bytea,
     -- Set when the upstream deleted the object (or it vanished from its listing): never resurrected.
     deleted_at           timestamptz,
     PRIMARY KEY (object_type, upstream_id)

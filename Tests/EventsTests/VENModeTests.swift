@@ -164,6 +164,12 @@ import Testing
             try await eventually("missed event mirrored by polling") {
                 try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localMissed) AND deleted_at IS NULL") == 1
             }
+            // Later polls find nothing new: the mirror is not rewritten (revision stays 1).
+            let mirroredAt = Date()
+            try await eventually("two more polls") {
+                try await venDB.count("SELECT count(*)::int AS n FROM ven_links WHERE last_poll_at > \(mirroredAt.addingTimeInterval(1))") == 1
+            }
+            #expect(try await venDB.count("SELECT count(*)::int AS n FROM events WHERE id = \(localMissed) AND revision = 1") == 1)
             // Resumed, not repeated: one VEN, one subscription upstream.
             #expect(try await VTN.http("GET", upstreamBase + "/vens?venName=curtail-test", token: venToken).decode([VEN].self).count == 1)
             #expect(try await VTN.http("GET", upstreamBase + "/subscriptions?clientName=curtail-test", token: venToken).decode([Subscription].self).count == 1)

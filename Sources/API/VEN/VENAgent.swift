@@ -126,6 +126,10 @@ public struct VENAgent: Sendable {
             }
         }
         for gone in try await mirror.liveUpstreamIDs(.program).subtracting(listed) {
+            if let program = try await stillThere("/programs/\(UpstreamVTN.query(gone))", as: Program.self) {
+                log(try await mirror.apply(program), "program", gone)
+                continue
+            }
             log(try await mirror.deleteProgram(upstreamID: gone), "program", gone)
             try await unsubscribe(programID: gone)
         }
@@ -137,7 +141,21 @@ public struct VENAgent: Sendable {
             log(try await mirror.apply(event), "event", id)
         }
         for gone in try await mirror.liveUpstreamIDs(.event).subtracting(listedEvents) {
+            if let event = try await stillThere("/events/\(UpstreamVTN.query(gone))", as: Event.self) {
+                log(try await mirror.apply(event), "event", gone)
+                continue
+            }
             log(try await mirror.deleteEvent(upstreamID: gone), "event", gone)
+        }
+    }
+
+    /// An object missing from a listing is gone only if reading it answers 404: a deletion while the listing was
+    /// paged shifts later objects to earlier pages, and a deletion here would cancel a live event for good.
+    func stillThere<T: Decodable>(_ path: String, as type: T.Type) async throws -> T? {
+        do {
+            return try await upstream.get(path, as: T.self)
+        } catch let failure as UpstreamVTN.Failure where failure.status == 404 {
+            return nil
         }
     }
 

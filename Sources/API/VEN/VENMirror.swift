@@ -11,8 +11,8 @@ import Secrets
 ///
 /// - **Ids.** A mirrored object's local id is derived from its upstream id (``localID(_:_:)``), and `ven_mirror`
 ///   maps one to the other. A create retried after a crash therefore finds the object it already made.
-/// - **Idempotent, in order.** An upstream version not newer (`modificationDateTime`) than the one applied is
-///   ignored, so duplicated and reordered notifications and polls change nothing. A deletion is final: a late
+/// - **Idempotent, in order.** An upstream version identical to (SHA-256 of its JSON) or not newer
+///   (`modificationDateTime`) than the one applied is ignored, so duplicated and reordered notifications and polls change nothing. A deletion is final: a late
 ///   create or update of a deleted object is ignored.
 /// - **Ownership.** Mirrored objects belong to the link's local client (``VENLinkState/owner``), which has no
 ///   scopes; Curtail's report publisher reports on them like on any event.
@@ -54,37 +54,40 @@ public struct VENMirror: Sendable {
     struct Row {
         let localID: String
         let modified: Date?
+        let digest: [UInt8]?
         let deleted: Bool
     }
 
     func row(_ type: ObjectType, _ upstreamID: String) async throws -> Row? {
         let rows = try await pool.query(
             """
-            SELECT local_id, upstream_modified_at, deleted_at IS NOT NULL AS deleted FROM ven_mirror
+            SELECT local_id, upstream_modified_at, upstream_digest, deleted_at IS NOT NULL AS deleted FROM ven_mirror
             WHERE object_type = \(type.rawValue) AND upstream_id = \(upstreamID)
             """)
         return try rows.first.map {
             Row(
                 localID: try $0.decode(String.self, column: "local_id"), modified: try $0.decode(Date?.self, column: "upstream_modified_at"),
-                deleted: try $0.decode(Bool.self, column: "deleted"))
+                digest: try $0.decode([UInt8]?.self, column: "upstream_digest"), deleted: try $0.decode(Bool.self, column: "deleted"))
         }
     }
 
-    private func record(_ type: ObjectType, _ upstreamID: String, modified: Date?, deleted: Bool) async throws {
+    private func record(_ type: ObjectType, _ upstreamID: String, modified: Date?, digest: [UInt8]? = nil, deleted: Bool) async throws {
         try await pool.execute(
             """
-            INSERT INTO ven_mirror (object_type, upstream_id, local_id, upstream_modified_at, deleted_at)
-            VALUES (\(type.rawValue), \(upstreamID), \(Self.localID(type, upstreamID)), \(modified), \(deleted ? clock() : nil))
+            INSERT INTO ven_mirror (object_type, upstream_id, local_id, upstream_modified_at, upstream_digest, deleted_at)
+            VALUES (\(type.rawValue), \(upstreamID), \(Self.localID(type, upstreamID)), \(modified), \(digest), \(deleted ? clock() : nil))
             ON CONFLICT (object_type, upstream_id) DO UPDATE SET
                 upstream_modified_at = GREATEST(ven_mirror.upstream_modified_at, EXCLUDED.upstream_modified_at),
+                upstream_digest = COALESCE(EXCLUDED.upstream_digest, ven_mirror.upstream_digest),
                 deleted_at = COALESCE(ven_mirror.deleted_at, EXCLUDED.deleted_at)
             """)
     }
 
-    /// Whether `version` is already applied (or the object was deleted).
-    private func isApplied(_ row: Row?, _ version: DateTime?) -> Bool {
+    /// Whether this version is already applied: the object was deleted, is byte-for-byte what was applied, or is
+    /// not newer than it.
+    private func isApplied(_ row: Row?, _ version: DateTime?, _ digest: [UInt8]) -> Bool {
         guard let row else { return false }
-        if row.deleted { return true }
+        if row.deleted || row.digest == digest { return true }
         guard let applied = row.modified, let version else { return false }
         return version.date <= applied
     }
@@ -96,7 +99,8 @@ public struct VENMirror: Sendable {
         guard let upstreamID = program.id else { return .rejected("the program has no id") }
         return try await serializer.run {
             let existing = try await row(.program, upstreamID)
-            if isApplied(existing, program.modificationDateTime) { return .unchanged }
+            let digest = Digest.sha256(try OpenADRJSON.encode(program))
+            if isApplied(existing, program.modificationDateTime, digest) { return .unchanged }
             let validated: Program
             do throws(OpenADRValidationError) {
                 validated = try Self.strip(program).validated()
@@ -112,7 +116,7 @@ public struct VENMirror: Sendable {
                 _ = try await store.createProgram(validated, viewer: owner, id: localID)
                 outcome = .created
             }
-            try await record(.program, upstreamID, modified: program.modificationDateTime?.date, deleted: false)
+            try await record(.program, upstreamID, modified: program.modificationDateTime?.date, digest: digest, deleted: false)
             return outcome
         }
     }
@@ -149,7 +153,8 @@ public struct VENMirror: Sendable {
         guard let upstreamID = event.id else { return .rejected("the event has no id") }
         return try await serializer.run {
             let existing = try await row(.event, upstreamID)
-            if isApplied(existing, event.modificationDateTime) { return .unchanged }
+            let digest = Digest.sha256(try OpenADRJSON.encode(event))
+            if isApplied(existing, event.modificationDateTime, digest) { return .unchanged }
             if !isAddressedToThisVEN(event) {
                 // Retargeted away from us: stop acting on it, as for a deletion.
                 if existing != nil { return try await deleteEventLocked(upstreamID: upstreamID) }
@@ -175,7 +180,7 @@ public struct VENMirror: Sendable {
                 _ = try await store.createEvent(write, viewer: owner, id: localID)
                 outcome = .created
             }
-            try await record(.event, upstreamID, modified: event.modificationDateTime?.date, deleted: false)
+            try await record(.event, upstreamID, modified: event.modificationDateTime?.date, digest: digest, deleted: false)
             return outcome
         }
     }
