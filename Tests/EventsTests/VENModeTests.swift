@@ -295,6 +295,8 @@ struct UpstreamProcess: Sendable {
             if let range = text.range(of: #"address=127\.0\.0\.1:[0-9]+"#, options: .regularExpression),
                 let port = Int(text[range].split(separator: ":").last ?? "")
             {
+                // The child keeps writing to its descriptor; the name is not needed any more.
+                try? FileManager.default.removeItem(at: log)
                 return port
             }
             guard process.isRunning else { break }
@@ -307,10 +309,7 @@ struct UpstreamProcess: Sendable {
     /// SIGTERM, then wait for the exit on a queue of its own (waitUntilExit blocks).
     func stop() {
         process.terminate()
-        let (process, log) = (process, log)
-        DispatchQueue(label: "upstream-exit").async {
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(at: log)
-        }
+        let process = process
+        DispatchQueue(label: "upstream-exit").async { process.waitUntilExit() }
     }
 }
