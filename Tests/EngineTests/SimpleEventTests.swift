@@ -7,7 +7,7 @@ import Testing
 
 @Suite(.serialized) struct SimpleEventTests {
     @Test func simpleLevel3_StopsChargingVehicles_AndCancellationRestoresEveryOneExactly() async throws {
-        try await EngineHarness.with(vehicles: 60) { h in
+        try await EngineHarness.with(vehicles: 200) { h in
             let operatorToken = try await h.token([.fleetRead, .fleetWrite, .readAll])
             let utility = try await h.token([.readAll, .writePrograms, .writeEvents])
             try await h.enrollAll(group: "g1", operatorToken: operatorToken)
@@ -18,10 +18,10 @@ import Testing
             let eventID = try await h.postEvent(utilityToken: utility, group: "g1", payload: ["type": "SIMPLE", "values": [3]])
             // First pass: nothing known yet, so nothing is curtailed, but the targeted vehicles are marked for sampling.
             try await h.scheduler.planOnce(now: Date())
-            #expect(try await h.sampler.sampleOnce() == 60)
+            #expect(try await h.sampler.sampleOnce() == 200)
             let pass = try await h.scheduler.planOnce(now: Date())
             #expect(pass.activeEvents == 1)
-            #expect(pass.vehiclesPlanned == 60)
+            #expect(pass.vehiclesPlanned == 200)
             try await h.reconcileUntilIdle()
 
             let during = Dictionary(uniqueKeysWithValues: try await h.simVehicles().map { ($0.id, $0) })

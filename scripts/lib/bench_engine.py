@@ -12,8 +12,9 @@ import urllib.request
 
 vehicles, operator_json, utility_json, logs, crash, latency = sys.argv[1:7]
 vehicles, crash = int(vehicles), crash == "1"
-SIM = "http://127.0.0.1:19090"
-APIS = ["http://127.0.0.1:18281", "http://127.0.0.1:18282"]
+OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "0"))
+SIM = f"http://127.0.0.1:{19090 + OFFSET}"
+APIS = [f"http://127.0.0.1:{18281 + OFFSET}", f"http://127.0.0.1:{18282 + OFFSET}"]
 BIN = ".build/release/curtail"
 
 
@@ -83,8 +84,9 @@ crash_times = sorted(random.uniform(2, 25) for _ in range(3)) if crash else []
 def crash_and_restart():
     """kill -9 the first server and start a new one on its port (a new pid, so a new process name in leases)."""
     os.kill(int(pids[0]), signal.SIGKILL)
-    env = dict(os.environ, CURTAIL_LISTEN="127.0.0.1:18281")
-    log = open(f"{logs}/curtail-18281.log", "a")
+    port = 18281 + OFFSET
+    env = dict(os.environ, CURTAIL_LISTEN=f"127.0.0.1:{port}")
+    log = open(f"{logs}/curtail-{port}.log", "a")
     pids[0] = str(subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log).pid)
     open(f"{logs}/pids", "w").write(" ".join(pids))
 
