@@ -68,6 +68,16 @@ import Vendors
             try await h.app.pool.execute("UPDATE vehicle_states SET next_attempt_at = now() WHERE vehicle_id = \(sleeperKey)::uuid")
             try await h.reconcileUntilIdle()
 
+            // In order: the command met a sleeping car, the car was woken, then the restore's commands went through.
+            let log = try await h.app.pool.query(
+                """
+                SELECT c.command || '=' || c.outcome AS entry FROM vehicle_commands c JOIN vehicle_states s ON s.vehicle_id = c.vehicle_id
+                WHERE c.vehicle_id = \(sleeperKey)::uuid AND split_part(c.command_key, ':', 2)::bigint = s.generation ORDER BY c.id
+                """
+            ).map { try $0.decode(String.self, column: "entry") }
+            let firstWake = try #require(log.firstIndex(of: "wake=done"), "restore log: \(log)")
+            #expect(log[..<firstWake].last?.hasSuffix("=asleep") == true, "restore log: \(log)")
+            #expect(log.last?.hasSuffix(":start_charging=done") == true, "restore log: \(log)")
             let state = try await h.app.pool.query("SELECT desired, applied FROM vehicle_states WHERE vehicle_id = \(sleeperKey)::uuid")
             #expect(try state.first?.decode(String.self, column: "applied") == "normal")
             try await h.expectRestored(to: before)
