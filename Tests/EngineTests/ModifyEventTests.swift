@@ -93,6 +93,29 @@ import Testing
             let pass = try await oneCycle(h)
             #expect(pass.desiredChanged > 0)
             let underSecond = draw(try await h.simVehicles())
+            if underSecond > secondCap + 0.5 {
+                let behind = try await h.app.pool.query(
+                    """
+                    SELECT v.vendor_vehicle_id || ' ' || s.applied || '→' || s.desired || ' ' || coalesce(s.last_error, '') AS what
+                    FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id WHERE s.desired <> s.applied
+                    """)
+                Issue.record("not applied after one cycle: \(try behind.map { try $0.decode(String.self, column: "what") })")
+                let sim = Dictionary(uniqueKeysWithValues: try await h.simVehicles().map { ($0.id, $0) })
+                let plans = try await h.app.pool.query(
+                    """
+                    SELECT DISTINCT ON (p.vehicle_id) v.vendor_vehicle_id, p.target, coalesce(p.ineligible, '') AS ineligible, p.planned_kw, p.interval_index
+                    FROM interval_plans p JOIN vehicles v ON v.id = p.vehicle_id ORDER BY p.vehicle_id, p.planned_at DESC
+                    """)
+                var mismatches: [String] = []
+                for row in plans {
+                    let id = try row.decode(String.self, column: "vendor_vehicle_id"), planned: Double? = try row.decode(Double.self, column: "planned_kw")
+                    let actual = sim[id]?.power_kw ?? -1
+                    if abs((planned ?? 0) - actual) > 0.05 {
+                        mismatches.append("\(id) \(sim[id]?.make ?? "") \(try row.decode(String.self, column: "target")) \(try row.decode(String.self, column: "ineligible")) planned \(planned ?? -1) actual \(actual) amps \(sim[id]?.amps ?? -1)")
+                    }
+                }
+                Issue.record("planned vs drawn: \(mismatches)")
+            }
             #expect(underSecond <= secondCap + 0.5, "one cycle after the cap went \(firstCap) → \(secondCap) kW the fleet draws \(underSecond) kW")
             #expect(underSecond > secondCap * 0.5, "the lower cap is met without stopping far more than needed: \(underSecond) kW of \(secondCap)")
 
