@@ -114,12 +114,16 @@ import Vendors
             // The fleet is known before the faults start, so the planner targets the vehicle that then goes out of reach.
             try await h.scheduler.planOnce(now: Date())
             _ = try await h.sampler.sampleOnce()
-            // Held requests outlive the engine's 1 s deadline: the engine sees timeouts, not answers.
+            // Held requests outlive the engine's 1 s deadline: the engine sees timeouts, not answers. First a round
+            // in which every request times out (so timeouts are surely met), then a mix of every fault.
             try await h.call(.post, h.simBase + "/_sim/faults", json: [
-                "timeout_rate": 0.15, "timeout_seconds": 3, "error_rates": ["503": 0.1], "drop_rate": 0.05,
-                "unreachable_vehicles": [unreachable.id], "fall_asleep_after_seconds": NSNull(),
+                "timeout_rate": 1, "timeout_seconds": 3, "unreachable_vehicles": [unreachable.id], "fall_asleep_after_seconds": NSNull(),
             ], expect: 200)
-            _ = try await h.sampler.sampleOnce()
+            try await h.scheduler.planOnce(now: Date())
+            try await h.reconcileUntilIdle()
+            try await h.call(.post, h.simBase + "/_sim/faults", json: [
+                "timeout_rate": 0.15, "timeout_seconds": 3, "error_rates": ["503": 0.1], "drop_rate": 0.05, "fall_asleep_after_seconds": NSNull(),
+            ], expect: 200)
             // Retries are paced by backoff: make every failed vehicle due again and reconcile, enough rounds to reach
             // the attempts after which a vehicle counts as unreachable.
             for _ in 0..<9 {

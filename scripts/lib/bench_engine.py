@@ -167,15 +167,20 @@ while time.time() - t1 < 900:
         crash_and_restart()
         restore_crashes.append(round(time.time() - t1, 1))
     row = sql("""SELECT count(*) FILTER (WHERE desired <> 'normal'), count(*) FILTER (WHERE applied <> 'normal'),
-                 count(*) FILTER (WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND NOT unreachable)
+                 count(*) FILTER (WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND NOT unreachable),
+                 count(*) FILTER (WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND NOT unreachable
+                                  AND next_attempt_at > now() + interval '5 minutes' AND (lease_until IS NULL OR lease_until < now()))
                  FROM vehicle_states""").split("|")
-    not_normal, not_restored, pending = map(int, row)
+    not_normal, not_restored, pending, deferred = map(int, row)
     progress = (not_normal, not_restored, pending)
     if progress != last_progress:
         print(f"  r+{time.time() - t1:6.1f}s  desired not normal {not_normal:6}  applied not normal {not_restored:6}  pending {pending:6}", flush=True)
         last_progress = progress
     if not_normal == 0 and pending == 0 and not restore_kill_times:
         restored_at = time.time()
+        break
+    if not_normal == 0 and pending == deferred and not restore_kill_times:
+        print(f"  r+{time.time() - t1:6.1f}s  the {deferred} still pending are deferred more than 5 minutes (vendor Retry-After): not waiting")
         break
     time.sleep(1)
 
@@ -213,5 +218,11 @@ if wrong:
     print("  e.g. " + "; ".join(f"{vid}: {prior[vid]['charging']}/{prior[vid]['amps']}A/{prior[vid]['charge_limit']} -> "
                                 f"{now.get(vid, {}).get('charging')}/{now.get(vid, {}).get('amps')}A/{now.get(vid, {}).get('charge_limit')}"
                                 for vid in wrong[:5]))
+pending_now = sql("""SELECT v.vendor || ' ' || coalesce(v.make, '') || ' ' || v.vendor_vehicle_id || ': ' || coalesce(s.last_error, 'no error')
+                          || ', next attempt in ' || greatest(0, extract(epoch FROM s.next_attempt_at - now()))::int || ' s'
+                      FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id
+                      WHERE s.desired <> s.applied AND NOT s.unreachable AND s.blocked_generation IS DISTINCT FROM s.generation""").splitlines()
+if pending_now:
+    print(f"still pending: {len(pending_now)}: " + "; ".join(pending_now[:5]))
 print(f"generations whose commands came from two processes (whole run): {mixed_all}; "
       f"vehicles with commands from two processes overlapping in time: {overlapping}")
