@@ -40,10 +40,12 @@ extension Planner {
     /// 7. the energy to the charge limit, at the vehicle's uncurtailed power, times
     ///    ``PlanningPolicy/departureChargeMargin``, does not fit between `curtailmentEnd` and departure →
     ///    ``Ineligibility/chargeNeededBeforeDeparture``; when SoC, limit or battery size is unknown, a departure
-    ///    before `curtailmentEnd` → ``Ineligibility/departingSoon``.
+    ///    before `curtailmentEnd` → ``Ineligibility/departingSoon``;
+    /// 8. held back as the event's control group (`heldBack`) → ``ControlGroup/ineligibility``. Decided before any
+    ///    allocation, so a capacity limit counts a held-back vehicle's draw as load it cannot shed.
     static func assess(
         _ vehicle: VehicleSnapshot, preferences: DriverPreferences?, now: Date, curtailmentEnd: Date,
-        policy: PlanningPolicy
+        policy: PlanningPolicy, heldBack: Bool = false
     ) -> Assessment {
         let capabilities = VehicleCapabilities(for: vehicle, policy: policy)
         let uncurtailed = vehicle.uncurtailed
@@ -92,7 +94,7 @@ extension Planner {
                     return .departingSoon
                 }
             }
-            return nil
+            return heldBack ? ControlGroup.ineligibility : nil
         }
 
         return Assessment(

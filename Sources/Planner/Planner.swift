@@ -52,11 +52,11 @@ public enum Planner {
     /// - Returns: One plan per vehicle, and for a capacity limit whether it can be held.
     public static func plan(
         request: ShedRequest, vehicles: [VehicleSnapshot], preferences: [String: DriverPreferences], now: Date,
-        policy: PlanningPolicy = PlanningPolicy(), until curtailmentEnd: Date? = nil
+        policy: PlanningPolicy = PlanningPolicy(), until curtailmentEnd: Date? = nil, heldBack: Set<String> = []
     ) -> FleetPlan {
         let end = curtailmentEnd ?? now.addingTimeInterval(policy.assumedCurtailment)
         let assessments = vehicles.map {
-            assess($0, preferences: preferences[$0.id], now: now, curtailmentEnd: end, policy: policy)
+            assess($0, preferences: preferences[$0.id], now: now, curtailmentEnd: end, policy: policy, heldBack: heldBack.contains($0.id))
         }
         switch request {
         case .simple(let level):

@@ -18,7 +18,7 @@ public struct PriorSettings: Sendable, Hashable {
 ///
 /// Every sequence is idempotent: replaying it from the start after a crash repeats only "already in that state"
 /// answers. Restoring (toward `.normal`) returns to ``PriorSettings``: amps first, then charging, in the way the
-/// vehicle's make needs (a Ford with a schedule gets its charge limit back before it is started, never a bare start).
+/// vehicle's make needs (a Ford with a schedule gets its own charge limit back after it is started, never a bare start).
 public enum CommandSequence {
     public static func commands(
         from applied: ChargingTarget, to desired: ChargingTarget, prior: PriorSettings?, capabilities: VehicleCapabilities
@@ -41,9 +41,10 @@ public enum CommandSequence {
                 if prior.charging {
                     switch capabilities.restoreMethod {
                     case .start: commands.append(.startCharging)
-                    // A Ford/Lincoln whose location has a schedule charges to 100 % on a bare START (smartcar seeds):
-                    // put its own limit back first, then start.
-                    case .setChargeLimit: commands += [.setChargeLimit(prior.chargeLimit ?? 100), .startCharging]
+                    // A Ford/Lincoln whose location has a schedule charges to 100 % on START, which also sets its
+                    // limit to 100 % (smartcar seeds): start, then put its own limit back. Set first, the START
+                    // would overwrite it.
+                    case .setChargeLimit: commands += [.startCharging, .setChargeLimit(prior.chargeLimit ?? 100)]
                     case .none: break
                     }
                 }

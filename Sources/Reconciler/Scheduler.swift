@@ -170,11 +170,14 @@ public struct Scheduler: Sendable {
             let preferences = try await preferences(for: vehicles.map(\.snapshot.id), event: event, on: connection, now: now)
             // Several payloads in one interval: plan each, the most restrictive target per vehicle wins.
             var perVehicle: [String: VehiclePlan] = [:]
+            // The control group is held back before planning: a capacity limit must count its draw, not share the
+            // cap with it and then see it draw in full.
+            let heldBack = Set(vehicles.map(\.snapshot.id).filter { configuration.controlGroup.contains(eventID: event.id, vehicleID: $0) })
             for request in event.interval.requests where request.isActionable {
                 let fleetPlan = Planner.plan(
                     request: request, vehicles: vehicles.map(\.snapshot), preferences: preferences, now: now,
-                    policy: configuration.policy, until: event.interval.end)
-                for vehiclePlan in fleetPlan.vehicles.map({ configuration.controlGroup.apply(to: $0, eventID: event.id) }) {
+                    policy: configuration.policy, until: event.interval.end, heldBack: heldBack)
+                for vehiclePlan in fleetPlan.vehicles {
                     if let existing = perVehicle[vehiclePlan.vehicleID], !vehiclePlan.target.isMoreRestrictive(than: existing.target) { continue }
                     perVehicle[vehiclePlan.vehicleID] = vehiclePlan
                 }

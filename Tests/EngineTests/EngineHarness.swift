@@ -23,12 +23,15 @@ struct EngineHarness {
     let scheduler: Scheduler
     let reconciler: ReconcilerWorker
     let sampler: TelemetrySampler
+    /// What a second Curtail process on the same schema would build its own worker from.
+    let vendors: [VendorName: any VehicleAPI]
+    let access: any VendorAccess
 
     static let quiet = Logger(label: "test.engine") { _ in SwiftLogNoOpLogHandler() }
 
     static func with<T>(
         vehicles: Int = 60, seed: UInt64 = 11, restoreSpread: Duration = .seconds(0), faults: FaultConfig = EngineHarness.calmFaults,
-        simulatorLimits: RateLimits = .documented, pacing: PacingLimits = PacingLimits(),
+        simulatorLimits: RateLimits = .documented, pacing: PacingLimits = PacingLimits(), vendorTimeouts: VendorTimeouts? = nil,
         _ body: (EngineHarness) async throws -> T
     ) async throws -> T {
         let databaseURL = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"], "DATABASE_URL must point at a test PostgreSQL")
@@ -53,7 +56,7 @@ struct EngineHarness {
             configuration: VendorConfiguration(
                 teslaAPIBase: simBase, teslaAuthURL: simBase + "/oauth2/v3/token", teslaClientID: "curtail-test", smartcarAPIBase: simBase,
                 smartcarAuthURL: simBase + "/oauth/token", smartcarClientID: "curtail-test", smartcarClientSecret: "secret", client: client,
-                logger: quiet))
+                teslaTimeouts: vendorTimeouts ?? .tesla, smartcarTimeouts: vendorTimeouts ?? .smartcar, logger: quiet))
         let app = CurtailApplication(configuration: configuration, pool: pool, logger: quiet, vendors: vendors)
         let apiServer = HTTPServer(
             configuration: HTTPServerConfiguration(port: 0, limits: app.httpLimits), responder: app.makeRouter().buildResponder(), logger: quiet)
@@ -71,7 +74,8 @@ struct EngineHarness {
             reconciler: ReconcilerWorker(
                 pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: app.metrics,
                 configuration: .init(processName: "test-\(schema)"), logger: quiet),
-            sampler: TelemetrySampler(pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: app.metrics, logger: quiet))
+            sampler: TelemetrySampler(pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: app.metrics, logger: quiet),
+            vendors: vendors, access: access)
         func cleanUp() async {
             await apiServer.shutdown(gracePeriod: .seconds(2))
             await simServer.shutdown(gracePeriod: .seconds(2))
@@ -173,11 +177,52 @@ struct EngineHarness {
         let amps: Int
         let charge_limit: Double
         let soc: Double
+        let asleep: Bool
     }
 
     func simVehicles() async throws -> [SimVehicle] {
         let response = try await client.execute(HTTPClientRequest(url: simBase + "/_sim/vehicles"))
         return try JSONDecoder().decode([SimVehicle].self, from: Data(response.body))
+    }
+
+    /// Another process's reconciler on the same schema: its own name (in leases and command records), pacer and
+    /// database pool (vendor adapters and the token store are shared: their state that matters lives in Postgres).
+    func makeReconciler(processName: String, batchSize: Int, pacing: PacingLimits = PacingLimits()) -> (ReconcilerWorker, PostgresPool) {
+        let pool = PostgresPool(configuration: .init(connection: .init(connectionString: app.configuration.databaseURL), maxConnections: 6), logger: Self.quiet)
+        let worker = ReconcilerWorker(
+            pool: pool, vendors: vendors, access: access, pacer: Pacer(limits: pacing), metrics: app.metrics,
+            configuration: .init(processName: processName, batchSize: batchSize), logger: Self.quiet)
+        return (worker, pool)
+    }
+
+    /// Expects every vehicle to be exactly as in `before`: charging or not, amps (when charging) and charge limit.
+    /// A vehicle that differs gets its command log attached, to show what the engine did to it.
+    func expectRestored(to before: [SimVehicle], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let after = Dictionary(uniqueKeysWithValues: try await simVehicles().map { ($0.id, $0) })
+        for vehicle in before {
+            let now = try #require(after[vehicle.id], sourceLocation: sourceLocation)
+            let same = now.charging == vehicle.charging && (!vehicle.charging || now.amps == vehicle.amps) && now.charge_limit == vehicle.charge_limit
+            if !same {
+                let log = try await app.pool.query(
+                    """
+                    SELECT string_agg(c.command || '=' || c.outcome || coalesce('(' || c.reason || ')', ''), ', ' ORDER BY c.id) AS log
+                    FROM vehicle_commands c JOIN vehicles v ON v.id = c.vehicle_id WHERE v.vendor_vehicle_id = \(vehicle.id)
+                    """)
+                Issue.record(
+                    """
+                    \(vehicle.id) \(vehicle.vendor) \(vehicle.make): charging \(vehicle.charging) → \(now.charging), amps \(vehicle.amps) → \(now.amps), \
+                    limit \(vehicle.charge_limit) → \(now.charge_limit); \(try log.first?.decode(String?.self, column: "log") ?? "no commands")
+                    """, sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    /// Brings the fleet's telemetry in, then plans and reconciles until nothing is due.
+    func settle() async throws {
+        try await scheduler.planOnce(now: Date())
+        _ = try await sampler.sampleOnce()
+        try await scheduler.planOnce(now: Date())
+        try await reconcileUntilIdle()
     }
 
     /// Runs the reconciler until no vehicle is due, up to `rounds` rounds.

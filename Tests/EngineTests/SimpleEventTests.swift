@@ -7,7 +7,7 @@ import Testing
 
 @Suite(.serialized) struct SimpleEventTests {
     @Test func simpleLevel3_StopsChargingVehicles_AndCancellationRestoresEveryOneExactly() async throws {
-        try await EngineHarness.with(vehicles: 60) { h in
+        try await EngineHarness.with(vehicles: 200) { h in
             let operatorToken = try await h.token([.fleetRead, .fleetWrite, .readAll])
             let utility = try await h.token([.readAll, .writePrograms, .writeEvents])
             try await h.enrollAll(group: "g1", operatorToken: operatorToken)
@@ -18,10 +18,10 @@ import Testing
             let eventID = try await h.postEvent(utilityToken: utility, group: "g1", payload: ["type": "SIMPLE", "values": [3]])
             // First pass: nothing known yet, so nothing is curtailed, but the targeted vehicles are marked for sampling.
             try await h.scheduler.planOnce(now: Date())
-            #expect(try await h.sampler.sampleOnce() == 60)
+            #expect(try await h.sampler.sampleOnce() == 200)
             let pass = try await h.scheduler.planOnce(now: Date())
             #expect(pass.activeEvents == 1)
-            #expect(pass.vehiclesPlanned == 60)
+            #expect(pass.vehiclesPlanned == 200)
             try await h.reconcileUntilIdle()
 
             let during = Dictionary(uniqueKeysWithValues: try await h.simVehicles().map { ($0.id, $0) })
@@ -60,6 +60,49 @@ import Testing
                 #expect(now.amps == vehicle.amps || !vehicle.charging, "\(vehicle.id) amps \(vehicle.amps) → \(now.amps)")
                 #expect(now.charge_limit == vehicle.charge_limit, "\(vehicle.id) limit")
             }
+        }
+    }
+
+    /// The must-show case: 200 vehicles, the event ends on its own (no cancellation), every vehicle back to exactly
+    /// what it was doing (charging or not, amps, charge limit), read from the simulator.
+    @Test func simpleLevel3_On200Vehicles_EndsByTime_AndRestoresEveryOneExactly() async throws {
+        try await EngineHarness.with(vehicles: 200, seed: 17) { h in
+            let operatorToken = try await h.token([.fleetRead, .fleetWrite, .readAll])
+            let utility = try await h.token([.readAll, .writePrograms, .writeEvents])
+            try await h.enrollAll(group: "g200", operatorToken: operatorToken)
+            let before = try await h.simVehicles()
+            try #require(before.count == 200)
+
+            let eventID = try await h.postEvent(utilityToken: utility, group: "g200", payload: ["type": "SIMPLE", "values": [3]], duration: "PT20S")
+            try await h.settle()
+            let states = try await h.app.pool.query(
+                "SELECT v.vendor_vehicle_id, s.desired, s.applied, s.last_error FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id")
+            let during = Dictionary(uniqueKeysWithValues: try await h.simVehicles().map { ($0.id, $0) })
+            var stopped = 0
+            for row in states where try row.decode(String.self, column: "desired") == "stopped" {
+                let id = try row.decode(String.self, column: "vendor_vehicle_id")
+                let applied = try row.decode(String.self, column: "applied"), lastError = try row.decode(String?.self, column: "last_error") ?? ""
+                #expect(applied == "stopped", "\(id): \(lastError)")
+                #expect(during[id]?.charging == false, "\(id) still charging")
+                stopped += 1
+            }
+            // Most of the charging fleet is stopped (the control group and vehicles that may not be stopped are not).
+            #expect(stopped > before.filter(\.charging).count / 2, "\(stopped) stopped of \(before.filter(\.charging).count) charging")
+
+            // The event ends: a scheduler pass just after its end, without waiting 20 s for it.
+            let ends = try await h.app.pool.query("SELECT ends_at FROM events WHERE id = \(eventID)")
+            let endsAt = try #require(try ends.first?.decode(Date.self, column: "ends_at"))
+            let pass = try await h.scheduler.planOnce(now: endsAt.addingTimeInterval(1))
+            #expect(pass.activeEvents == 0)
+            #expect(pass.desiredChanged >= stopped)
+            // The pass ran at an instant the database's clock has not reached, so its restores (spread 0) fall due
+            // then: bring that instant to now, as the passage of those seconds would.
+            try await h.app.pool.execute("UPDATE vehicle_states SET next_attempt_at = now() WHERE desired <> applied AND next_attempt_at > now()")
+            try await h.reconcileUntilIdle()
+
+            let left = try await h.app.pool.query("SELECT count(*)::int AS n FROM vehicle_states WHERE desired <> 'normal' OR applied <> 'normal' OR captured_at IS NOT NULL")
+            #expect(try left.first?.decode(Int.self, column: "n") == 0)
+            try await h.expectRestored(to: before)
         }
     }
 }

@@ -61,6 +61,14 @@ import Testing
         #expect(result["free"]?.target == .limited(amps: 9))  // (10 − 7.68) / 0.24 = 9.67
     }
 
+    @Test func aHeldBackVehicle_IsControlGroup_AndItsDrawCountsAgainstTheCap() {
+        let fleet: [VehicleSnapshot] = [.tesla("held", soc: 50), .tesla("free", soc: 50)]
+        let result = plan(.cap(10), fleet, heldBack: ["held"])
+        #expect(result["held"]?.target == .normal && result["held"]?.eligibility == .ineligible(ControlGroup.ineligibility))
+        #expect(result["free"]?.target == .limited(amps: 9))  // (10 − 7.68) / 0.24 = 9.67
+        #expect(result.plannedKW <= 10)
+    }
+
     @Test func uncurtailableLoadAboveTheCap_IsReportedInfeasible() {
         let fleet: [VehicleSnapshot] = [
             .smartcar("nissan", make: .nissan, soc: 60, powerKW: 6.6), .tesla("tesla", soc: 50),

@@ -36,8 +36,9 @@ let now = Date(timeIntervalSince1970: 1_900_000_000)
 
 func plan(
     _ request: ShedRequestFixture, _ vehicles: [VehicleSnapshot], preferences: [String: DriverPreferences] = [:],
-    policy: PlanningPolicy = PlanningPolicy(), until: Date? = nil
+    policy: PlanningPolicy = PlanningPolicy(), until: Date? = nil, heldBack: Set<String> = []
 ) -> FleetPlan {
     Planner.plan(
-        request: request.request, vehicles: vehicles, preferences: preferences, now: now, policy: policy, until: until)
+        request: request.request, vehicles: vehicles, preferences: preferences, now: now, policy: policy, until: until,
+        heldBack: heldBack)
 }

@@ -39,10 +39,10 @@ import Vendors
                 == [.setChargingAmps(16)])
     }
 
-    @Test func fordWithSchedule_GetsItsLimitBackBeforeItIsStarted() {
+    @Test func fordWithSchedule_IsStartedThenGetsItsOwnLimitBack() {
         let prior = PriorSettings(charging: true, amps: nil, chargeLimit: 85)
         #expect(
-            CommandSequence.commands(from: .stopped, to: .normal, prior: prior, capabilities: smartcarFord) == [.setChargeLimit(85), .startCharging])
+            CommandSequence.commands(from: .stopped, to: .normal, prior: prior, capabilities: smartcarFord) == [.startCharging, .setChargeLimit(85)])
     }
 
     @Test func neverCaptured_NothingToRestore() {

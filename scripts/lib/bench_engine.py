@@ -12,8 +12,9 @@ import urllib.request
 
 vehicles, operator_json, utility_json, logs, crash, latency = sys.argv[1:7]
 vehicles, crash = int(vehicles), crash == "1"
-SIM = "http://127.0.0.1:19090"
-APIS = ["http://127.0.0.1:18281", "http://127.0.0.1:18282"]
+OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "0"))
+SIM = f"http://127.0.0.1:{19090 + OFFSET}"
+APIS = [f"http://127.0.0.1:{18281 + OFFSET}", f"http://127.0.0.1:{18282 + OFFSET}"]
 BIN = ".build/release/curtail"
 
 
@@ -63,6 +64,8 @@ print(f"enrolled {enrolled} vehicles from {len(accounts)} accounts in {time.time
 if latency != "0s":
     call("POST", SIM + "/_sim/faults", {"latency": latency})
     print(f"simulator latency now {latency}")
+# What every vehicle was doing before the event: the restore must bring each back to exactly this.
+prior = {v["id"]: v for v in call("GET", SIM + "/_sim/vehicles")} if crash else {}
 program = call("POST", APIS[0] + "/openadr3/3.0.1/programs", {"programName": "bench"}, utility)
 start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 t0 = time.time()
@@ -76,6 +79,16 @@ pids = open(f"{logs}/pids").read().split()
 peak_rss = {}
 crashes = []
 crash_times = sorted(random.uniform(2, 25) for _ in range(3)) if crash else []
+
+
+def crash_and_restart():
+    """kill -9 the first server and start a new one on its port (a new pid, so a new process name in leases)."""
+    os.kill(int(pids[0]), signal.SIGKILL)
+    port = 18281 + OFFSET
+    env = dict(os.environ, CURTAIL_LISTEN=f"127.0.0.1:{port}")
+    log = open(f"{logs}/curtail-{port}.log", "a")
+    pids[0] = str(subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log).pid)
+    open(f"{logs}/pids", "w").write(" ".join(pids))
 
 
 def sample_rss():
@@ -93,13 +106,8 @@ while time.time() - t0 < 600:
     sample_rss()
     if crash_times and time.time() - t0 > crash_times[0]:
         crash_times.pop(0)
-        victim = pids[0]
-        os.kill(int(victim), signal.SIGKILL)
+        crash_and_restart()
         crashes.append(round(time.time() - t0, 1))
-        env = dict(os.environ, CURTAIL_LISTEN="127.0.0.1:18281")
-        log = open(f"{logs}/curtail-18281.log", "a")
-        pids[0] = str(subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log).pid)
-        open(f"{logs}/pids", "w").write(" ".join(pids))
     row = sql("""SELECT count(*) FILTER (WHERE desired <> 'normal'), count(*) FILTER (WHERE desired <> 'normal' AND applied = desired),
                  count(*) FILTER (WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND NOT unreachable)
                  FROM vehicle_states""").split("|")
@@ -139,3 +147,82 @@ print(f"work split by process    {by_process.replace(chr(10), '; ')}")
 if crash:
     print(f"kill -9 at t+ {crashes} s; generations whose commands came from two processes: {mixed}")
 print(f"vehicles applied 'stopped' but still charging in the simulator: {len(still_charging)}")
+
+if not crash:
+    sys.exit(0)
+
+# == The restore, crashed too: cancel the event, kill -9 the first server at random moments while vehicles are
+# being restored (the restore spread keeps restores coming for that long), then check every vehicle is back to
+# exactly its prior state and that no vehicle had commands from two processes in flight at once.
+spread = float(os.environ.get("CURTAIL_RESTORE_SPREAD", "0s").rstrip("s") or 0)
+call("DELETE", f"{APIS[1]}/openadr3/3.0.1/events/{event['id']}", bearer=utility)
+t1 = time.time()
+print(f"event cancelled; restores spread over {spread:.0f} s")
+restore_kill_times = sorted(random.uniform(1, max(2, spread)) for _ in range(3))
+restore_crashes, last_progress, restored_at = [], None, None
+while time.time() - t1 < 900:
+    sample_rss()
+    if restore_kill_times and time.time() - t1 > restore_kill_times[0]:
+        restore_kill_times.pop(0)
+        crash_and_restart()
+        restore_crashes.append(round(time.time() - t1, 1))
+    row = sql("""SELECT count(*) FILTER (WHERE desired <> 'normal'), count(*) FILTER (WHERE applied <> 'normal'),
+                 count(*) FILTER (WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND NOT unreachable),
+                 count(*) FILTER (WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND NOT unreachable
+                                  AND next_attempt_at > now() + interval '5 minutes' AND (lease_until IS NULL OR lease_until < now()))
+                 FROM vehicle_states""").split("|")
+    not_normal, not_restored, pending, deferred = map(int, row)
+    progress = (not_normal, not_restored, pending)
+    if progress != last_progress:
+        print(f"  r+{time.time() - t1:6.1f}s  desired not normal {not_normal:6}  applied not normal {not_restored:6}  pending {pending:6}", flush=True)
+        last_progress = progress
+    if not_normal == 0 and pending == 0 and not restore_kill_times:
+        restored_at = time.time()
+        break
+    if not_normal == 0 and pending == deferred and not restore_kill_times:
+        print(f"  r+{time.time() - t1:6.1f}s  the {deferred} still pending are deferred more than 5 minutes (vendor Retry-After): not waiting")
+        break
+    time.sleep(1)
+
+now = {v["id"]: v for v in call("GET", SIM + "/_sim/vehicles")}
+left_out = set(sql("""SELECT v.vendor_vehicle_id FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id
+                      WHERE s.applied <> 'normal' AND (s.unreachable OR s.blocked_generation = s.generation)""").split())
+wrong, reached_limit = [], 0
+for vid, was in prior.items():
+    if vid in left_out:
+        continue
+    is_ = now.get(vid, {})
+    same = (is_.get("charge_enabled") == was["charge_enabled"] and is_.get("charge_limit") == was["charge_limit"]
+            and (not was["charging"] or is_.get("amps") == was["amps"]))
+    if same and is_.get("charging") != was["charging"] and is_.get("soc", 0) >= is_.get("charge_limit", 100):
+        reached_limit += 1  # charged to its limit meanwhile, as it would have without Curtail
+    elif not same or is_.get("charging") != was["charging"]:
+        wrong.append(vid)
+restore_commands = int(sql(f"""SELECT count(*) FROM vehicle_commands c JOIN vehicle_states s ON s.vehicle_id = c.vehicle_id
+                               WHERE split_part(c.command_key, ':', 2)::bigint = s.generation AND s.desired = 'normal'"""))
+mixed_all = int(sql("""SELECT count(*) FROM (SELECT vehicle_id, split_part(command_key, ':', 2) AS generation
+                       FROM vehicle_commands GROUP BY 1, 2 HAVING count(DISTINCT process) > 1) mixed"""))
+# Commands of one vehicle from two processes whose spans overlap in time: two processes working it at once.
+overlapping = int(sql("""WITH spans AS (
+        SELECT vehicle_id, process, split_part(command_key, ':', 2) AS generation, min(created_at) AS first, max(created_at) AS last
+        FROM vehicle_commands GROUP BY 1, 2, 3)
+    SELECT count(DISTINCT a.vehicle_id) FROM spans a JOIN spans b
+      ON a.vehicle_id = b.vehicle_id AND a.process < b.process AND a.first <= b.last AND b.first <= a.last"""))
+by_process = sql("SELECT process, count(*) FROM vehicle_commands WHERE created_at >= to_timestamp(%f) GROUP BY 1 ORDER BY 1" % t1)
+print("== restore after crashes")
+print(f"kill -9 during restore at r+ {restore_crashes} s; restored after {((restored_at or time.time()) - t1):.1f} s")
+print(f"restore commands {restore_commands}; work split by process {by_process.replace(chr(10), '; ')}")
+print(f"vehicles not back to their prior state (charge enabled, amps, limit, charging): {len(wrong)} of {len(prior) - len(left_out)}"
+      f" (unreachable/blocked left out: {len(left_out)}; charged to their limit meanwhile: {reached_limit})")
+if wrong:
+    print("  e.g. " + "; ".join(f"{vid}: {prior[vid]['charging']}/{prior[vid]['amps']}A/{prior[vid]['charge_limit']} -> "
+                                f"{now.get(vid, {}).get('charging')}/{now.get(vid, {}).get('amps')}A/{now.get(vid, {}).get('charge_limit')}"
+                                for vid in wrong[:5]))
+pending_now = sql("""SELECT v.vendor || ' ' || coalesce(v.make, '') || ' ' || v.vendor_vehicle_id || ': ' || coalesce(s.last_error, 'no error')
+                          || ', next attempt in ' || greatest(0, extract(epoch FROM s.next_attempt_at - now()))::int || ' s'
+                      FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id
+                      WHERE s.desired <> s.applied AND NOT s.unreachable AND s.blocked_generation IS DISTINCT FROM s.generation""").splitlines()
+if pending_now:
+    print(f"still pending: {len(pending_now)}: " + "; ".join(pending_now[:5]))
+print(f"generations whose commands came from two processes (whole run): {mixed_all}; "
+      f"vehicles with commands from two processes overlapping in time: {overlapping}")
