@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// Everything a Curtail process is configured with, read from the environment (flags override).
@@ -16,6 +17,7 @@ import Foundation
 /// | `CURTAIL_TOKEN_LIFETIME` | lifetime of issued bearer tokens | `1h` |
 /// | `CURTAIL_MIGRATIONS` | directory of `NNNN_name.sql` files | `migrations` |
 /// | `CURTAIL_DB_POOL_SIZE` | connections in this process's pool | `10` |
+/// | `CURTAIL_WEBHOOK_ALLOW_NETWORKS` | CIDR blocks webhooks may reach despite being loopback/private/link-local (SECURITY.md) | none: public addresses only |
 public struct CurtailConfiguration: Sendable {
     public var databaseURL: String
     public var listenHost: String
@@ -34,6 +36,8 @@ public struct CurtailConfiguration: Sendable {
     public var databasePoolSize: Int
     /// `CURTAIL_CONTROL_SHARE`: the share of eligible vehicles held back per event (see `ControlGroup`).
     public var controlShare: Double = 0.05
+    /// `CURTAIL_WEBHOOK_ALLOW_NETWORKS`: where subscription callbacks may point (see ``WebhookDestinationPolicy``).
+    public var webhookPolicy: WebhookDestinationPolicy = .publicOnly
 
     /// A configuration problem, named so an operator can fix it.
     public struct Invalid: Error, CustomStringConvertible {
@@ -57,7 +61,11 @@ public struct CurtailConfiguration: Sendable {
         guard (1...200).contains(poolSize) else { throw Invalid(description: "CURTAIL_DB_POOL_SIZE must be 1...200") }
         let cert = value("CURTAIL_TLS_CERT"), key = value("CURTAIL_TLS_KEY")
         guard (cert == nil) == (key == nil) else { throw Invalid(description: "set both CURTAIL_TLS_CERT and CURTAIL_TLS_KEY, or neither") }
-        return CurtailConfiguration(
+        let allowList = value(WebhookDestinationPolicy.environmentVariable) ?? ""
+        guard let webhookPolicy = WebhookDestinationPolicy.parse(allowList: allowList) else {
+            throw Invalid(description: "\(WebhookDestinationPolicy.environmentVariable) must list CIDR blocks like 127.0.0.0/8,::1/128, got \(allowList)")
+        }
+        var configuration = CurtailConfiguration(
             databaseURL: databaseURL, listenHost: host, listenPort: port, secretKeyHex: value("CURTAIL_SECRET_KEY"),
             tlsCertificatePath: cert, tlsPrivateKeyPath: key,
             teslaAPIBase: value("TESLA_API_BASE") ?? "https://fleet-api.prd.na.vn.cloud.tesla.com",
@@ -69,6 +77,8 @@ public struct CurtailConfiguration: Sendable {
             tokenLifetime: try duration("CURTAIL_TOKEN_LIFETIME", "1h"),
             migrationsDirectory: value("CURTAIL_MIGRATIONS") ?? "migrations",
             databasePoolSize: poolSize, controlShare: controlShare)
+        configuration.webhookPolicy = webhookPolicy
+        return configuration
     }
 
     /// Parses `host:port` (`127.0.0.1:8080`, `[::1]:8080`, `:8080` for all interfaces).

@@ -34,6 +34,20 @@ enum OpenADRRequestSupport {
             })
     }
 
+    /// Applies the SSRF policy to every `callbackUrl` of a validated subscription.
+    /// - Throws: 400 naming each refused `/objectOperations/k/callbackUrl`.
+    static func checkCallbacks(_ subscription: Subscription, policy: WebhookDestinationPolicy) throws(APIError) {
+        let errors = subscription.objectOperations.enumerated().compactMap { k, operation in
+            policy.rejection(forCallbackURL: operation.callbackUrl).map {
+                HTTP.Problem.FieldError(pointer: "/objectOperations/\(k)/callbackUrl", detail: $0)
+            }
+        }
+        guard errors.isEmpty else {
+            throw APIError.badRequest(
+                "The request body is invalid: a callbackUrl points where Curtail does not send webhooks.", errors: errors)
+        }
+    }
+
     /// A path id: 1–128 of `[A-Za-z0-9_-]` (the spec's objectID). - Throws: 400 naming the parameter.
     static func objectID(_ context: RequestContext, _ name: String) throws(APIError) -> String {
         let value = context.parameters[name] ?? ""
