@@ -4,7 +4,12 @@
 #   live_up .build/debug/curtail     # exports API (base URL), LIVE_LOGS (log dir); `live_down` stops everything
 #   TOKEN=$(live_token "read_all write_programs write_events")
 #
-# Extra environment for the server passes through (e.g. CURTAIL_WEBHOOK_ALLOW_PRIVATE).
+# Extra environment for the server passes through (e.g. CURTAIL_WEBHOOK_ALLOW_NETWORKS). With CURTAIL_TLS_CERT and
+# CURTAIL_TLS_KEY set, the server speaks HTTPS, API is an https:// URL and curl trusts that certificate.
+
+live_curl() {
+    if [ -n "${CURTAIL_TLS_CERT:-}" ]; then curl --cacert "$CURTAIL_TLS_CERT" "$@"; else curl "$@"; fi
+}
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -32,8 +37,15 @@ live_up() {
     "$LIVE_BIN" migrate >/dev/null
     "$LIVE_BIN" serve >"$LIVE_LOGS/curtail.log" 2>&1 &
     LIVE_PIDS+=($!)
-    export API="http://127.0.0.1:$api_port"
-    wait_for_http "$API/readyz"
+    local scheme=http
+    [ -n "${CURTAIL_TLS_CERT:-}" ] && scheme=https
+    export API="$scheme://127.0.0.1:$api_port"
+    for _ in $(seq 1 300); do
+        live_curl -fsS -o /dev/null "$API/readyz" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "timed out waiting for $API/readyz (log: $LIVE_LOGS/curtail.log)" >&2
+    return 1
 }
 
 live_down() {
@@ -54,7 +66,7 @@ live_token() {  # scopes → bearer token
     client=$(live_client "$1")
     id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])' <<<"$client")
     secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])' <<<"$client")
-    curl -fsS -X POST "$API/openadr3/3.0.1/auth/token" -H 'Content-Type: application/x-www-form-urlencoded' \
+    live_curl -fsS -X POST "$API/openadr3/3.0.1/auth/token" -H 'Content-Type: application/x-www-form-urlencoded' \
         --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$id" \
         --data-urlencode "client_secret=$secret" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'

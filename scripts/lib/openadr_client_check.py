@@ -1,10 +1,11 @@
 """ElaadNL's openadr3-client (PyPI), unchanged, against a live Curtail as its VTN (OpenADR 3.0.1).
 
-Usage: python openadr_client_check.py API_BASE CLIENT_ID CLIENT_SECRET
+Usage: python openadr_client_check.py API_BASE CLIENT_ID CLIENT_SECRET CA_CERTIFICATE [-v]
 Prints one PASS/FAIL line per check and exits non-zero when any fails.
 """
 
 import sys
+from pathlib import Path
 import traceback
 from datetime import UTC, datetime, timedelta
 
@@ -17,11 +18,13 @@ from openadr3_client.oadr301.models.report.report import NewReport, ReportResour
 from openadr3_client.oadr301.models.report.report_payload import ReportPayload, ReportPayloadType
 from openadr3_client.oadr301.models.subscriptions.subscription import NewSubscription, Object, ObjectOperation, Operation
 from openadr3_client.oadr301.models.target import Target
+from openadr3_client.oadr301.models.ven.resource import NewResource
+from openadr3_client.oadr301.models.ven.ven import NewVen
 from openadr3_client._models.common.interval import Interval
 from openadr3_client.ven.http_factory import VirtualEndNodeHttpClientFactory
 from openadr3_client.version import OADRVersion
 
-base, client_id, client_secret = sys.argv[1], sys.argv[2], sys.argv[3]
+base, client_id, client_secret, ca = sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4])
 vtn = f"{base}/openadr3/3.0.1"
 token_url = f"{vtn}/auth/token"
 results = []
@@ -45,10 +48,10 @@ def check(name, body):
 
 bl = BusinessLogicHttpClientFactory.create_http_bl_client(
     vtn_base_url=vtn, client_id=client_id, client_secret=client_secret, token_url=token_url,
-    scopes=["read_all", "write_programs", "write_events"], allow_insecure_http=True, version=OADRVersion.OADR_301)
+    scopes=["read_all", "write_programs", "write_events"], verify_vtn_tls_certificate=ca, version=OADRVersion.OADR_301)
 ven = VirtualEndNodeHttpClientFactory.create_http_ven_client(
     vtn_base_url=vtn, client_id=client_id, client_secret=client_secret, token_url=token_url,
-    scopes=["read_all", "write_reports", "write_subscriptions"], allow_insecure_http=True, version=OADRVersion.OADR_301)
+    scopes=["read_all", "write_reports", "write_subscriptions", "write_vens"], verify_vtn_tls_certificate=ca, version=OADRVersion.OADR_301)
 
 state = {}
 start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
@@ -186,7 +189,20 @@ def read_reports():
     return None
 
 
+def register_ven():
+    ven_object = ven.vens.create_ven(new_ven=NewVen(ven_name=f"client-check-ven-{int(datetime.now().timestamp())}"))
+    state["ven"] = ven_object
+    listed = ven.vens.get_vens(ven_name=ven_object.ven_name, target=None, pagination=None)
+    assert [v.id for v in listed] == [ven_object.id], [v.id for v in listed]
+    resource = ven.vens.create_ven_resource(
+        ven_object.id, NewResource(resource_name="client-check-charger", venID=ven_object.id))
+    resources = ven.vens.get_ven_resources(ven_object.id, resource_name=None, target=None, pagination=None)
+    assert [r.id for r in resources] == [resource.id], [r.id for r in resources]
+    return f"ven {ven_object.id}, resource {resource.id}"
+
+
 def delete_all():
+    ven.vens.delete_ven_by_id(state["ven"].id)
     ven.subscriptions.delete_subscription_by_id(state["subscription"].id)
     deleted = bl.events.delete_event_by_id(state["event"].id)
     assert deleted.id == state["event"].id
@@ -208,7 +224,8 @@ steps = [
     ("VEN: list and read subscriptions", list_subscriptions),
     ("VEN: create report", create_report),
     ("BL: list and read reports", read_reports),
-    ("BL/VEN: delete subscription, event, program", delete_all),
+    ("VEN: register a VEN and a resource, list them", register_ven),
+    ("BL/VEN: delete VEN, subscription, event, program", delete_all),
 ]
 for name, body in steps:
     check(name, body)
