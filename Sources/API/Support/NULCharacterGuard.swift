@@ -1,11 +1,12 @@
 import HTTP
 
-/// Rejects requests carrying the NUL character (U+0000) with a 400 problem, before any handler runs.
+/// Rejects JSON bodies carrying the NUL character (U+0000) with a 400 problem, before any handler runs.
 ///
 /// PostgreSQL stores neither `text` nor `jsonb` with U+0000 in it (libpq even truncates a parameter at a NUL byte),
 /// so such input would otherwise fail deep in the store as a 500. No field of Curtail's API has a use for it, so
-/// it is refused at the edge, wherever it hides: a decoded query value or path, a JSON body's `\u0000` escape (or a
-/// raw NUL byte), or a form body's `%00`.
+/// a JSON body holding a `\u0000` escape (or a raw NUL byte) anywhere, keys included, is refused at the edge.
+/// Free-text query filters are checked where they are parsed (`OpenADRRequestSupport.listQuery`); the token
+/// endpoint's form body answers its own OAuth error.
 public struct NULCharacterGuard: Middleware {
     public init() {}
 
@@ -18,15 +19,10 @@ public struct NULCharacterGuard: Middleware {
 
     /// Where the request carries a NUL, or nil.
     static func nulLocation(in request: HTTPRequest) -> String? {
-        if request.path.utf8.contains(0) { return "path" }
-        if request.query.contains(where: { $0.name.utf8.contains(0) || $0.value.utf8.contains(0) }) { return "query" }
         if request.body.isEmpty { return nil }
         let mediaType = (request.headers["Content-Type"] ?? "").split(separator: ";").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        if mediaType == "application/x-www-form-urlencoded" {
-            return QueryParameters(parsing: Substring(decoding: request.body, as: UTF8.self))
-                .contains(where: { $0.name.utf8.contains(0) || $0.value.utf8.contains(0) }) ? "body" : nil
-        }
+        guard mediaType == "application/json" || mediaType.hasSuffix("+json") else { return nil }
         return jsonHasNUL(request.body) ? "body" : nil
     }
 
