@@ -1,7 +1,7 @@
 # A live Curtail for checks and benchmarks: a throwaway PostgreSQL (unless DATABASE_URL is set), the vehicle
 # simulator and `curtail serve` on free loopback ports. Source scripts/lib/setup.sh and scripts/lib/pg.sh first.
 #
-#   live_up .build/debug/curtail     # exports API (base URL), LIVE_LOGS (log dir); `live_down` stops everything
+#   live_up .build/debug/curtail     # exports API and LIVE_SIM (base URLs), LIVE_LOGS (log dir); `live_down` stops all
 #   TOKEN=$(live_token "read_all write_programs write_events")
 #
 # Extra environment for the server passes through (e.g. CURTAIL_WEBHOOK_ALLOW_NETWORKS). With CURTAIL_TLS_CERT and
@@ -24,7 +24,8 @@ live_up() {
     local sim_port api_port
     sim_port=$(free_port)
     api_port=$(free_port)
-    local sim="http://127.0.0.1:$sim_port"
+    export LIVE_SIM="http://127.0.0.1:$sim_port"
+    local sim="$LIVE_SIM"
     "$LIVE_BIN" sim --listen "127.0.0.1:$sim_port" --vehicles 20 --seed 5 >"$LIVE_LOGS/sim.log" 2>&1 &
     LIVE_PIDS+=($!)
     wait_for_http "$sim/_sim/accounts"
