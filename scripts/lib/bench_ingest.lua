@@ -5,9 +5,8 @@ local token = os.getenv("INGEST_TOKEN")
 local program = os.getenv("INGEST_PROGRAM")
 local start = os.getenv("INGEST_START")
 local threads = {}
-local counter = 0
-local failures = 0
-local statuses = {}
+counter = 0
+failures = 0
 
 function setup(thread)
     thread:set("id", #threads + 1)
@@ -35,12 +34,11 @@ end
 function response(status, headers, body)
     if status ~= 201 then
         failures = failures + 1
-        statuses[status] = (statuses[status] or 0) + 1
     end
 end
 
 function done(summary, latency, requests)
     local total = 0
-    for _, thread in ipairs(threads) do total = total + thread:get("failures") end
+    for _, thread in ipairs(threads) do total = total + (thread:get("failures") or 0) end
     io.write(string.format("non-201 responses: %d\n", total))
 end
