@@ -50,10 +50,11 @@ public struct CurtailApplication: Sendable {
     public func makeRouter() -> Router {
         var router = Router()
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: NULCharacterGuard())
         OperationsRoutes(pool: pool, migrationsDirectory: configuration.migrationsDirectory, metrics: metrics).register(on: &router)
         TokenRoutes(clients: clients, tokenLifetime: configuration.tokenLifetime).register(on: &router)
         FleetRoutes(pool: pool, authenticator: authenticator, secretKeyHex: configuration.secretKeyHex, vendors: vendors, logger: logger).register(on: &router)
-        OpenADRRoutes(store: openADRStore, authenticator: authenticator).register(on: &router)
+        OpenADRRoutes(store: openADRStore, authenticator: authenticator, webhookPolicy: configuration.webhookPolicy).register(on: &router)
         ReportRoutes(pool: pool, authenticator: authenticator, logger: logger).register(on: &router)
         if let ven = configuration.ven {
             VENRoutes(pool: pool, upstream: UpstreamVTN(configuration: ven, client: HTTPClient()), serializer: venSerializer, logger: logger)

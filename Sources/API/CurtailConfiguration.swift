@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// Everything a Curtail process is configured with, read from the environment (flags override).
@@ -17,6 +18,7 @@ import Foundation
 /// | `CURTAIL_MIGRATIONS` | directory of `NNNN_name.sql` files | `migrations` |
 /// | `CURTAIL_DB_POOL_SIZE` | connections in this process's pool | `10` |
 /// | `CURTAIL_VEN_*` | VEN mode (Curtail as a VEN of an upstream VTN): see ``VENConfiguration`` | off |
+/// | `CURTAIL_WEBHOOK_ALLOW_NETWORKS` | CIDR blocks webhooks may reach despite being loopback/private/link-local (SECURITY.md) | none: public addresses only |
 public struct CurtailConfiguration: Sendable {
     public var databaseURL: String
     public var listenHost: String
@@ -37,6 +39,8 @@ public struct CurtailConfiguration: Sendable {
     public var controlShare: Double = 0.05
     /// VEN mode (`CURTAIL_VEN_*`), or `nil` when it is off.
     public var ven: VENConfiguration?
+    /// `CURTAIL_WEBHOOK_ALLOW_NETWORKS`: where subscription callbacks may point (see ``WebhookDestinationPolicy``).
+    public var webhookPolicy: WebhookDestinationPolicy = .publicOnly
 
     /// A configuration problem, named so an operator can fix it.
     public struct Invalid: Error, CustomStringConvertible {
@@ -61,6 +65,10 @@ public struct CurtailConfiguration: Sendable {
         let cert = value("CURTAIL_TLS_CERT"), key = value("CURTAIL_TLS_KEY")
         guard (cert == nil) == (key == nil) else { throw Invalid(description: "set both CURTAIL_TLS_CERT and CURTAIL_TLS_KEY, or neither") }
         let ven = try VENConfiguration.fromEnvironment(value)
+        let allowList = value(WebhookDestinationPolicy.environmentVariable) ?? ""
+        guard let webhookPolicy = WebhookDestinationPolicy.parse(allowList: allowList) else {
+            throw Invalid(description: "\(WebhookDestinationPolicy.environmentVariable) must list CIDR blocks like 127.0.0.0/8,::1/128, got \(allowList)")
+        }
         var configuration = CurtailConfiguration(
             databaseURL: databaseURL, listenHost: host, listenPort: port, secretKeyHex: value("CURTAIL_SECRET_KEY"),
             tlsCertificatePath: cert, tlsPrivateKeyPath: key,
@@ -74,6 +82,7 @@ public struct CurtailConfiguration: Sendable {
             migrationsDirectory: value("CURTAIL_MIGRATIONS") ?? "migrations",
             databasePoolSize: poolSize, controlShare: controlShare)
         configuration.ven = ven
+        configuration.webhookPolicy = webhookPolicy
         return configuration
     }
 

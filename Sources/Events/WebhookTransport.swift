@@ -20,11 +20,15 @@ public struct WebhookTransportError: Error, Sendable, CustomStringConvertible {
     public var description: String { "WebhookTransportError(\(reason))" }
 }
 
-/// ``WebhookTransport`` over Curtail's own ``HTTPClient`` (which never follows redirects).
+/// ``WebhookTransport`` over Curtail's own ``HTTPClient`` (which never follows redirects), connecting only where a
+/// ``WebhookDestinationPolicy`` permits, judged by the address each host name resolves to at delivery time.
 public struct HTTPClientWebhookTransport: WebhookTransport {
     private let client: HTTPClient
 
-    public init(client: HTTPClient = HTTPClient()) { self.client = client }
+    /// - Parameter policy: where notifications may go. Defaults to public addresses only.
+    public init(policy: WebhookDestinationPolicy = .publicOnly) {
+        client = HTTPClient(configuration: HTTPClientConfiguration(permitsDestination: { policy.permits($0) }))
+    }
 
     public func post(url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration) async throws -> Int {
         do {

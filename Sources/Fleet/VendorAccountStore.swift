@@ -249,22 +249,40 @@ public struct VendorAccountStore: Sendable {
         return outcomes
     }
 
+    /// Lists the account's vehicles with its credentials, refreshed first when they expire soon or `forceRefresh`.
+    /// - Throws: ``VendorError`` of kind `.unauthorized` as is (the caller may refresh and retry),
+    ///   ``FleetError/needsReconsent(_:)`` (the account is marked), ``FleetError/vendorUnavailable(_:)``.
+    private func listVehicles(_ id: UUID, using api: any VehicleAPI, forceRefresh: Bool) async throws -> [VendorVehicle] {
+        // A `now` past every expiry makes ``credentials(for:using:now:)`` refresh.
+        let credentials = try await credentials(for: id, using: api, now: forceRefresh ? .distantFuture : Date())
+        do throws(VendorError) {
+            return try await api.listVehicles(accessToken: credentials.accessToken)
+        } catch {
+            switch error.kind {
+            case .needsReconsent:
+                try await markNeedsReconsent(id, reason: error.reason)
+                throw FleetError.needsReconsent(id)
+            case .unauthorized where !forceRefresh:
+                throw error
+            default:
+                throw FleetError.vendorUnavailable(error)
+            }
+        }
+    }
+
     /// Enrols the account's vehicles as the vendor lists them (through `api`, with refreshed credentials), into the
     /// account's groups. Known vehicles are updated and re-activated; vehicles of this account the vendor no longer
     /// lists are marked `removed`. A `.needsReconsent` answer marks the account.
     public func sync(_ id: UUID, using api: any VehicleAPI) async throws -> SyncResult {
         guard let account = try await get(id) else { throw FleetError.notFound("vendor account") }
         guard account.status == "active" else { throw FleetError.needsReconsent(id) }
-        let credentials = try await credentials(for: id, using: api)
         let listed: [VendorVehicle]
-        do throws(VendorError) {
-            listed = try await api.listVehicles(accessToken: credentials.accessToken)
-        } catch {
-            if error.kind == .needsReconsent {
-                try await markNeedsReconsent(id, reason: error.reason)
-                throw FleetError.needsReconsent(id)
-            }
-            throw FleetError.vendorUnavailable(error)
+        do {
+            listed = try await listVehicles(id, using: api, forceRefresh: false)
+        } catch let error as VendorError where error.kind == .unauthorized {
+            // The vendor refused an access token we believed valid: refresh it once (a refused refresh marks the
+            // account for re-consent) and list again.
+            listed = try await listVehicles(id, using: api, forceRefresh: true)
         }
         let result = try await pool.withTransaction { connection in
             var added: [SyncResult.Entry] = []

@@ -7,7 +7,7 @@ extension Subscription {
     /// - `operations`: at least one, each one of `READ CREATE UPDATE DELETE` or the 3.0.1 notification verbs
     ///   `GET POST PUT` (accepted and echoed as sent; see ``Operation/normalized``), no repeats;
     /// - `callbackUrl`: an absolute `http` or `https` URL with a host, at most 2048 characters (whether private or
-    ///   loopback hosts are allowed is a delivery-time policy, not decided here);
+    ///   loopback hosts are allowed is the API edge's `WebhookDestinationPolicy`, not decided here);
     /// - `bearerToken`: when present, 1–4096 characters (never quoted in messages).
     /// `/targets` well-formed.
     /// - Returns: `self`, unchanged.

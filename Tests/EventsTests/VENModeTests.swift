@@ -279,6 +279,8 @@ struct UpstreamProcess: Sendable {
         environment["DATABASE_URL"] = databaseURL
         environment["CURTAIL_MIGRATIONS"] = VTN.migrationsDirectory
         environment["CURTAIL_LOG_LEVEL"] = "info"
+        // The VEN's webhook listens on loopback, which the SSRF policy refuses unless allowed.
+        environment["CURTAIL_WEBHOOK_ALLOW_NETWORKS"] = VTN.loopbackAllowList
         process.environment = environment
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle

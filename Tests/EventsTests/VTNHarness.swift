@@ -1,4 +1,5 @@
 import API
+import Events
 import Foundation
 import HTTP
 import Logging
@@ -18,6 +19,11 @@ struct VTN {
     let port: Int
     let schema: String
 
+    /// The allow-list the harness gives the VTN (`CURTAIL_WEBHOOK_ALLOW_NETWORKS`): subscribers run on loopback.
+    static let loopbackAllowList = "127.0.0.0/8,::1/128"
+    /// A webhook transport that may reach the loopback subscribers (the default one refuses them).
+    static let loopbackTransport = HTTPClientWebhookTransport(policy: WebhookDestinationPolicy.parse(allowList: loopbackAllowList)!)
+
     static let migrationsDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("migrations").path
@@ -28,7 +34,9 @@ struct VTN {
         .appendingPathComponent("OpenADRTests/Fixtures").path
 
     /// Starts a VTN, runs `body`, and always stops the server, drops the schema and closes the pool.
-    static func run(_ body: (VTN) async throws -> Void) async throws {
+    /// - Parameter webhookAllowList: the VTN's `CURTAIL_WEBHOOK_ALLOW_NETWORKS` (loopback by default; "" for the
+    ///   production default, public addresses only).
+    static func run(webhookAllowList: String = loopbackAllowList, _ body: (VTN) async throws -> Void) async throws {
         let base = try #require(
             ProcessInfo.processInfo.environment["DATABASE_URL"],
             "DATABASE_URL is not set: run `source scripts/lib/pg.sh && pg_up` first")
@@ -40,6 +48,8 @@ struct VTN {
         try await Migrator(directory: migrationsDirectory, pool: pool, schema: schema).migrate()
         let configuration = try CurtailConfiguration.fromEnvironment([
             "DATABASE_URL": url, "CURTAIL_MIGRATIONS": migrationsDirectory,
+            // The tests' subscribers listen on loopback, which the default SSRF policy refuses.
+            WebhookDestinationPolicy.environmentVariable: webhookAllowList,
         ])
         var logger = Logger(label: "test.vtn")
         logger.logLevel = .warning

@@ -75,7 +75,7 @@ final class Subscriber: Sendable {
     static func withWorker(_ vtn: VTN, _ body: () async throws -> Void) async throws {
         var logger = Logger(label: "test.worker")
         logger.logLevel = .warning
-        let worker = NotificationDeliveryWorker(pool: vtn.pool, configuration: fastWorker, logger: logger)
+        let worker = NotificationDeliveryWorker(pool: vtn.pool, transport: VTN.loopbackTransport, configuration: fastWorker, logger: logger)
         let task = Task { await worker.run() }
         defer { task.cancel() }
         try await body()
@@ -211,7 +211,7 @@ final class Subscriber: Sendable {
             var configuration = Self.fastWorker
             configuration.maxAttempts = 3
             configuration.baseDelay = .milliseconds(20)
-            let worker = NotificationDeliveryWorker(pool: vtn.pool, configuration: configuration)
+            let worker = NotificationDeliveryWorker(pool: vtn.pool, transport: VTN.loopbackTransport, configuration: configuration)
             _ = try await vtn.createEvent(token: utility, programID: program.id!)
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline {
@@ -263,7 +263,7 @@ final class Subscriber: Sendable {
             var configuration = Self.fastWorker
             configuration.maxAttempts = 1
             configuration.retention = .zero
-            let worker = NotificationDeliveryWorker(pool: vtn.pool, configuration: configuration)
+            let worker = NotificationDeliveryWorker(pool: vtn.pool, transport: VTN.loopbackTransport, configuration: configuration)
             _ = try await vtn.createEvent(token: utility, programID: program.id!)
             #expect(try await worker.deliverDue() == 1)
             let row = try await vtn.pool.query(

@@ -211,6 +211,8 @@ final class FakeVehicleAPI: VehicleAPI, Sendable {
         var refreshCalls: [String] = []
         var listCalls: [String] = []
         var refreshDelay: Duration = .zero
+        /// Access tokens the vendor refuses as expired or invalid (`.unauthorized`: refresh and retry).
+        var unauthorized: Set<String> = []
     }
     let vendor: VendorName
     let state = Mutex(State())
@@ -228,10 +230,11 @@ final class FakeVehicleAPI: VehicleAPI, Sendable {
     }
 
     func listVehicles(accessToken: String) async throws(VendorError) -> [VendorVehicle] {
-        let vehicles = state.withLock { state in
+        let (vehicles, refused) = state.withLock { state in
             state.listCalls.append(accessToken)
-            return state.vehicles[accessToken]
+            return (state.vehicles[accessToken], state.unauthorized.contains(accessToken))
         }
+        if refused { throw VendorError(.unauthorized, reason: "invalid bearer token", status: 401) }
         guard let vehicles else { throw VendorError(.needsReconsent, reason: "token_revoked", status: 401) }
         return vehicles
     }

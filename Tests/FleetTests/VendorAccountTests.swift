@@ -73,6 +73,15 @@ import Vendors
             #expect(required.status == 400)
             #expect(required.pointers == ["/access_token"])
 
+            for token in ["has space", "line\nbreak", "naïve"] {
+                var badToken = valid
+                badToken["access_token"] = token
+                badToken["refresh_token"] = token
+                let refused = try await h.request("POST", "/v1/vendor-accounts", json: badToken)
+                #expect(refused.status == 422, "\(token): \(refused.text)")
+                #expect(Set(refused.pointers) == ["/access_token", "/refresh_token"])
+            }
+
             var badVendor = valid
             badVendor["vendor"] = "ford"
             badVendor["groups"] = ["ok", "not ok!"]
@@ -159,6 +168,33 @@ import Vendors
             let smartcar = try await h.createAccount(vendor: "smartcar")
             let noAdapter = try await h.request("POST", "/v1/vendor-accounts/\(smartcar)/sync")
             #expect(noAdapter.status == 503)
+        }
+    }
+
+    /// A refused access token (expired early, rotated elsewhere) is refreshed once and the listing retried; a refused
+    /// refresh then means re-consent (409), never a 502.
+    @Test func sync_WhenAccessTokenIsRefused_RefreshesOnceAndRetries() async throws {
+        let fake = FakeVehicleAPI()
+        try await FleetHarness.with(vendors: [.tesla: fake]) { h in
+            let (stale, fresh, refresh) = ("stale-" + UUID().uuidString, "fresh-" + UUID().uuidString, "refresh-" + UUID().uuidString)
+            TestLog.remember(fresh)
+            fake.state.withLock {
+                $0.unauthorized = [stale]
+                $0.vehicles[fresh] = [VendorVehicle(id: "VIN-F1", make: "Tesla")]
+                $0.refreshes[refresh] = .success(
+                    VendorCredentials(accessToken: fresh, refreshToken: refresh, expiresAt: Date().addingTimeInterval(3600)))
+            }
+            let account = try await h.createAccount(access: stale, refresh: refresh)
+            let synced = try await h.request("POST", "/v1/vendor-accounts/\(account)/sync")
+            #expect(synced.status == 200, "\(synced.text)")
+            #expect((synced.object["added"] as? [Any])?.count == 1)
+            #expect(fake.state.withLock { ($0.refreshCalls, $0.listCalls) } == ([refresh], [stale, fresh]))
+
+            let refusedRefresh = "refresh-" + UUID().uuidString
+            let other = try await h.createAccount(access: stale, refresh: refusedRefresh)
+            let reconsent = try await h.request("POST", "/v1/vendor-accounts/\(other)/sync")
+            #expect(reconsent.status == 409, "\(reconsent.text)")
+            #expect(try await h.get("/v1/vendor-accounts/\(other)").object["status"] as? String == "needs_reconsent")
         }
     }
 

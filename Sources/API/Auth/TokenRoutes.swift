@@ -40,6 +40,9 @@ public struct TokenRoutes: Sendable {
             return oauthError(.badRequest, "invalid_request", "Send the token request as application/x-www-form-urlencoded.")
         }
         let form = QueryParameters(parsing: Substring(String(decoding: request.body, as: UTF8.self)))
+        if form.contains(where: { $0.name.utf8.contains(0) || $0.value.utf8.contains(0) }) {
+            return oauthError(.badRequest, "invalid_request", "The form must not contain a NUL character (U+0000).")
+        }
         guard let grant = form["grant_type"] else { return oauthError(.badRequest, "invalid_request", "grant_type is required.") }
         guard grant == "client_credentials" else {
             return oauthError(.badRequest, "unsupported_grant_type", "Only the client_credentials grant is supported.")

@@ -43,8 +43,11 @@ struct CreateVendorAccountBody: Decodable {
     func validate() throws(FleetError) {
         var issues = Issues()
         if !FleetVendors.known.contains(vendor) { issues.add("/vendor", "must be one of: smartcar, tesla") }
-        for (name, token) in [("access_token", access_token), ("refresh_token", refresh_token)] where !(1...4096).contains(token.utf8.count) {
-            issues.add("/\(name)", "must be 1 to 4096 bytes")
+        // Tokens travel in an Authorization header or a form body: visible ASCII only (RFC 6750 b64token is a
+        // subset), or every vendor call with them would fail before it is sent.
+        for (name, token) in [("access_token", access_token), ("refresh_token", refresh_token)]
+        where !(1...4096).contains(token.utf8.count) || !token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            issues.add("/\(name)", "must be 1 to 4096 visible ASCII characters")
         }
         validateGroups(groups ?? [], pointer: "/groups", into: &issues)
         if let external_id, !(1...200).contains(external_id.utf8.count) { issues.add("/external_id", "must be 1 to 200 bytes") }

@@ -13,7 +13,7 @@ extension CurtailApplication {
         var logger = self.logger
         logger[metadataKey: "worker"] = "notifications"
         await NotificationDeliveryWorker(
-            pool: pool, transport: HTTPClientWebhookTransport(), configuration: configuration, logger: logger
+            pool: pool, transport: HTTPClientWebhookTransport(policy: self.configuration.webhookPolicy), configuration: configuration, logger: logger
         ).run()
     }
 }

@@ -34,6 +34,20 @@ enum OpenADRRequestSupport {
             })
     }
 
+    /// Applies the SSRF policy to every `callbackUrl` of a validated subscription.
+    /// - Throws: 400 naming each refused `/objectOperations/k/callbackUrl`.
+    static func checkCallbacks(_ subscription: Subscription, policy: WebhookDestinationPolicy) throws(APIError) {
+        let errors = subscription.objectOperations.enumerated().compactMap { k, operation in
+            policy.rejection(forCallbackURL: operation.callbackUrl).map {
+                HTTP.Problem.FieldError(pointer: "/objectOperations/\(k)/callbackUrl", detail: $0)
+            }
+        }
+        guard errors.isEmpty else {
+            throw APIError.badRequest(
+                "The request body is invalid: a callbackUrl points where Curtail does not send webhooks.", errors: errors)
+        }
+    }
+
     /// A path id: 1–128 of `[A-Za-z0-9_-]` (the spec's objectID). - Throws: 400 naming the parameter.
     static func objectID(_ context: RequestContext, _ name: String) throws(APIError) -> String {
         let value = context.parameters[name] ?? ""
@@ -55,6 +69,11 @@ enum OpenADRRequestSupport {
     /// ignored (3.1 clients send 3.1-only ones). - Throws: 400 naming the parameter.
     static func listQuery(_ request: HTTPRequest) throws(APIError) -> ListQuery {
         let query = request.query
+        // Filters reach PostgreSQL, which stores no U+0000 (an array literal holding one is a 500 otherwise).
+        for name in ["targetType", "targetValues", "programID", "eventID", "clientName", "objects", "venName", "resourceName"]
+        where query.values(name).contains(where: { $0.utf8.contains(0) }) {
+            throw APIError.invalidField(name, "must not contain a NUL character (U+0000)")
+        }
         func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws(APIError) -> Int {
             guard let text = query[name] else { return value }
             guard let number = Int(text), range.contains(number) else {

@@ -26,12 +26,18 @@ public struct OpenADRRoutes: Sendable {
     let store: OpenADRStore
     let authenticator: Authenticator
     let clock: @Sendable () -> Date
+    let webhookPolicy: WebhookDestinationPolicy
 
-    /// - Parameter clock: "now" for event validation (an event wholly in the past is refused). Defaults to the
-    ///   system clock.
-    public init(store: OpenADRStore, authenticator: Authenticator, clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// - Parameters:
+    ///   - webhookPolicy: where subscription `callbackUrl`s may point; others are refused with 400.
+    ///   - clock: "now" for event validation (an event wholly in the past is refused). Defaults to the system clock.
+    public init(
+        store: OpenADRStore, authenticator: Authenticator, webhookPolicy: WebhookDestinationPolicy = .publicOnly,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.authenticator = authenticator
+        self.webhookPolicy = webhookPolicy
         self.clock = clock
     }
 
@@ -165,6 +171,7 @@ public struct OpenADRRoutes: Sendable {
             let viewer = try await authenticator.authorize(request, .writeSubscriptions).viewer
             let body = try Support.decode(Subscription.self, from: request)
             let subscription = try Support.validate { () throws(OpenADRValidationError) in try body.validated() }
+            try Support.checkCallbacks(subscription, policy: webhookPolicy)
             return try await Support.respond(.created) {
                 try await store.createSubscription(subscription, viewer: viewer)
             }
@@ -179,6 +186,7 @@ public struct OpenADRRoutes: Sendable {
             let id = try Support.objectID(context, "subscriptionID")
             let body = try Support.decode(Subscription.self, from: request)
             let subscription = try Support.validate { () throws(OpenADRValidationError) in try body.validated() }
+            try Support.checkCallbacks(subscription, policy: webhookPolicy)
             return try await Support.respond {
                 try await store.replaceSubscription(id: id, with: subscription, viewer: viewer)
             }

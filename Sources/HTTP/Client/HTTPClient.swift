@@ -116,7 +116,7 @@ public final class HTTPClient: Sendable {
     ) async throws(HTTPClientError) -> HTTPClientConnection {
         let connection = HTTPClientConnection(
             id: id, key: key, tls: tls, limits: configuration.limits, idleTimeout: configuration.idleTimeout,
-            onClose: { [weak pool] id in pool?.connectionClosed(key, id: id) }
+            permitsDestination: configuration.permitsDestination, onClose: { [weak pool] id in pool?.connectionClosed(key, id: id) }
         )
         let connectDeadline = min(deadline, DispatchTime.now() + configuration.connectTimeout.dispatchInterval)
         let token = nextToken()

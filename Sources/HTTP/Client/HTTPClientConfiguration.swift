@@ -22,11 +22,17 @@ public struct HTTPClientConfiguration: Sendable {
     /// The context for `https://` URLs. `nil` (the default) verifies against the system trust store, loaded on the
     /// first HTTPS request. Inject `TLSContext.client(trustedCertificatesPath:)` to trust a specific CA.
     public var tls: TLSContext?
+    /// Decides, after name resolution and before connecting, whether the address a host resolved to may be
+    /// connected to (e.g. an SSRF policy for URLs given by clients). Checking the resolved address, not the name,
+    /// is what defeats a DNS answer that changed since the URL was accepted. `nil` (the default) permits all.
+    /// A refusal fails the request with ``HTTPClientError/Code/destinationRefused``.
+    public var permitsDestination: (@Sendable (IPAddress) -> Bool)?
 
     public init(
         maxConnectionsPerHost: Int = 64, maxWaitersPerHost: Int = 1024, idleTimeout: Duration = .seconds(60),
         connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
-        limits: HTTPLimits = HTTPLimits(maxBodyBytes: 16 * 1024 * 1024), tls: TLSContext? = nil
+        limits: HTTPLimits = HTTPLimits(maxBodyBytes: 16 * 1024 * 1024), tls: TLSContext? = nil,
+        permitsDestination: (@Sendable (IPAddress) -> Bool)? = nil
     ) {
         precondition(maxConnectionsPerHost > 0, "maxConnectionsPerHost must be positive")
         self.maxConnectionsPerHost = maxConnectionsPerHost
@@ -36,6 +42,7 @@ public struct HTTPClientConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.limits = limits
         self.tls = tls
+        self.permitsDestination = permitsDestination
     }
 }
 

@@ -44,6 +44,7 @@ actor HTTPClientConnection {
     private let tls: TLSContext?
     private let limits: HTTPLimits
     private let idleTimeout: Duration
+    private let permitsDestination: (@Sendable (IPAddress) -> Bool)?
     private var onClose: (@Sendable (UInt64) -> Void)?
 
     private var phase = Phase.initial
@@ -62,13 +63,14 @@ actor HTTPClientConnection {
     /// - Parameter onClose: runs once, after the descriptor is closed, with ``id``.
     init(
         id: UInt64, key: HTTPPoolKey, tls: TLSContext?, limits: HTTPLimits, idleTimeout: Duration,
-        onClose: @escaping @Sendable (UInt64) -> Void
+        permitsDestination: (@Sendable (IPAddress) -> Bool)? = nil, onClose: @escaping @Sendable (UInt64) -> Void
     ) {
         self.id = id
         self.key = key
         self.tls = tls
         self.limits = limits
         self.idleTimeout = idleTimeout
+        self.permitsDestination = permitsDestination
         self.onClose = onClose
         executor = QueueExecutor(label: "curtail.http.client.connection")
         decoder = HTTPResponseDecoder(requestMethod: .get, limits: limits)
@@ -98,6 +100,10 @@ actor HTTPClientConnection {
         do {
             // Blocking, but on this connection's own queue: the cooperative pool is never held up by DNS.
             let address = try SocketAddress.resolve(host: key.host, port: key.port)
+            if let permitsDestination, !(address.ipAddress.map(permitsDestination) ?? false) {
+                fail(HTTPClientError(.destinationRefused, host: key.description, "the address \(address) is not permitted"))
+                return
+            }
             socket = try Socket.tcp(family: address.family)
             self.socket = socket
             _ = try? socket.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)

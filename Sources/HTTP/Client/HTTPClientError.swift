@@ -8,7 +8,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case invalidURL, invalidRequest, connectFailed, tlsFailed, timeout, cancelled, connectionClosed
-            case invalidResponse, tooManyWaiters, poolShutdown
+            case invalidResponse, tooManyWaiters, poolShutdown, destinationRefused
         }
 
         private let base: Base
@@ -34,6 +34,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         public static let tooManyWaiters = Code(.tooManyWaiters)
         /// ``HTTPClient/shutdown()`` was called.
         public static let poolShutdown = Code(.poolShutdown)
+        /// The host resolved to an address ``HTTPClientConfiguration/permitsDestination`` refuses. Nothing was sent.
+        public static let destinationRefused = Code(.destinationRefused)
 
         public var description: String { base.rawValue }
     }

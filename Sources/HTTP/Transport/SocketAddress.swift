@@ -63,6 +63,13 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         return SocketAddress(storage: storage)
     }
 
+    /// The address without the port; nil for a family other than IPv4 and IPv6.
+    public var ipAddress: IPAddress? {
+        withUnsafePointer(to: storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { IPAddress(sockaddr: $0) }
+        }
+    }
+
     func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         let length = family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
         return withUnsafePointer(to: storage) {
