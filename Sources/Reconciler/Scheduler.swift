@@ -256,7 +256,7 @@ public struct Scheduler: Sendable {
                 """
                 UPDATE vehicle_states SET sample_until = \(until),
                     next_sample_at = CASE WHEN sample_until IS NULL OR sample_until < \(now) THEN \(now) ELSE next_sample_at END
-                WHERE vehicle_id::text = ANY(\(ids)::text[]) AND (sample_until IS NULL OR sample_until < \(until))
+                WHERE vehicle_id = ANY(\(ids)::uuid[]) AND (sample_until IS NULL OR sample_until < \(until))
                 """)
         }
     }
@@ -324,7 +324,7 @@ public struct Scheduler: Sendable {
                    ) AS opted_out_of_event,
                    (SELECT max(o.until) FROM opt_outs o WHERE o.vehicle_id = v.id AND o.until IS NOT NULL AND o.event_id IS NULL) AS opted_out_until
             FROM vehicles v LEFT JOIN driver_preferences p ON p.vehicle_id = v.id
-            WHERE v.id::text = ANY(\(vehicleIDs)::text[])
+            WHERE v.id = ANY(\(vehicleIDs)::uuid[])
             """)
         var result: [String: DriverPreferences] = [:]
         for row in rows {
