@@ -12,8 +12,9 @@ import urllib.request
 
 vehicles, operator_json, utility_json, logs, crash, latency = sys.argv[1:7]
 vehicles, crash = int(vehicles), crash == "1"
-SIM = "http://127.0.0.1:19090"
-APIS = ["http://127.0.0.1:18281", "http://127.0.0.1:18282"]
+PORT_A = os.environ.get("BENCH_API_PORT_A", "18281")
+SIM = f"http://127.0.0.1:{os.environ.get('BENCH_SIM_PORT', '19090')}"
+APIS = [f"http://127.0.0.1:{PORT_A}", f"http://127.0.0.1:{os.environ.get('BENCH_API_PORT_B', '18282')}"]
 BIN = os.environ.get("CURTAIL_BIN", ".build/release/curtail")
 
 
@@ -96,8 +97,8 @@ while time.time() - t0 < 600:
         victim = pids[0]
         os.kill(int(victim), signal.SIGKILL)
         crashes.append(round(time.time() - t0, 1))
-        env = dict(os.environ, CURTAIL_LISTEN="127.0.0.1:18281")
-        log = open(f"{logs}/curtail-18281.log", "a")
+        env = dict(os.environ, CURTAIL_LISTEN=f"127.0.0.1:{PORT_A}")
+        log = open(f"{logs}/curtail-{PORT_A}.log", "a")
         pids[0] = str(subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log).pid)
         open(f"{logs}/pids", "w").write(" ".join(pids))
     row = sql("""SELECT count(*) FILTER (WHERE desired <> 'normal'), count(*) FILTER (WHERE desired <> 'normal' AND applied = desired),
@@ -123,7 +124,9 @@ by_process = sql(f"SELECT process, count(*) FROM vehicle_commands WHERE event_id
 # unplugged or asleep is applied with nothing to restore, and released at the next scheduler pass).
 curtailed = int(sql("SELECT count(*) FROM vehicle_states WHERE desired <> 'normal' AND applied = desired AND prior_charging"))
 captured_idle = int(sql(f"SELECT count(DISTINCT vehicle_id) FROM vehicle_commands WHERE event_id = '{event['id']}' AND command = 'none'"))
-samples = int(sql("SELECT count(*) FROM telemetry_samples"))
+# Telemetry rows written by the sampler: every row minus those the reconciler's capture reads wrote.
+samples = int(sql("SELECT count(*) FROM telemetry_samples")) - int(sql(
+    f"SELECT count(*) FROM vehicle_commands WHERE event_id = '{event['id']}' AND command = 'capture' AND outcome = 'done'"))
 mixed = int(sql("""SELECT count(*) FROM (SELECT vehicle_id, split_part(command_key, ':', 2) AS generation
                    FROM vehicle_commands GROUP BY 1, 2 HAVING count(DISTINCT process) > 1) mixed"""))
 unreachable = int(sql("SELECT count(*) FROM vehicle_states WHERE unreachable OR blocked_generation = generation"))
@@ -140,7 +143,7 @@ engine_rate = commands / max(0.001, last_command - first_command)
 print(f"vendor requests          {commands} ({engine_rate:.0f}/s between first and last)")
 print(f"requests by kind         {by_kind.replace(chr(10), '; ')}")
 print(f"found idle/asleep/unplugged at capture (no command): {captured_idle}")
-print(f"vendor requests per curtailed vehicle: engine {commands / max(1, curtailed):.2f} + telemetry samples {samples / max(1, curtailed):.2f}")
+print(f"vendor requests per curtailed vehicle: engine {commands / max(1, curtailed):.2f} + sampler {samples / max(1, curtailed):.2f}")
 print(f"429s from the simulator  {rate_limited}")
 print(f"peak RSS (MiB) by pid    {peak_rss}")
 print(f"work split by process    {by_process.replace(chr(10), '; ')}")
