@@ -131,8 +131,12 @@ mixed = int(sql("""SELECT count(*) FROM (SELECT vehicle_id, split_part(command_k
                    FROM vehicle_commands GROUP BY 1, 2 HAVING count(DISTINCT process) > 1) mixed"""))
 unreachable = int(sql("SELECT count(*) FROM vehicle_states WHERE unreachable OR blocked_generation = generation"))
 sim = {v["id"]: v for v in call("GET", SIM + "/_sim/vehicles")}
-wrong = sql("SELECT v.vendor_vehicle_id FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id WHERE s.applied = 'stopped'").split()
+wrong = sql("SELECT v.vendor_vehicle_id FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id WHERE s.applied = 'stopped' AND s.prior_charging").split()
 still_charging = [vid for vid in wrong if vid and sim.get(vid, {}).get("charging")]
+# Found idle at capture (applied with nothing to restore) but charging now: it started since (a schedule, a driver);
+# the sampler sees it within an interval and the next pass plans it like any newly charging vehicle.
+idle_ids = sql("SELECT v.vendor_vehicle_id FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id WHERE s.captured_at IS NOT NULL AND NOT s.prior_charging").split()
+started_since = [vid for vid in idle_ids if vid and sim.get(vid, {}).get("charging")]
 rate_limited = int(sql(f"SELECT count(*) FROM vehicle_commands WHERE outcome = 'rate_limited'"))
 
 print("== figures")
@@ -149,7 +153,13 @@ print(f"peak RSS (MiB) by pid    {peak_rss}")
 print(f"work split by process    {by_process.replace(chr(10), '; ')}")
 if crash:
     print(f"kill -9 at t+ {crashes} s; generations whose commands came from two processes: {mixed}")
-print(f"vehicles applied 'stopped' but still charging in the simulator: {len(still_charging)}")
+print(f"vehicles stopped by a command but still charging in the simulator: {len(still_charging)}")
+for vid in still_charging[:3]:
+    v = sim[vid]
+    log = sql(f"""SELECT string_agg(c.command || '=' || c.outcome || coalesce('(' || c.reason || ')', '') || '@' || to_char(c.created_at, 'MI:SS.MS'), ', ' ORDER BY c.id)
+                 FROM vehicle_commands c JOIN vehicles x ON x.id = c.vehicle_id WHERE x.vendor_vehicle_id = '{vid}'""")
+    print(f"  {vid} {v['vendor']} {v['make']} schedule={v.get('schedule_enabled')} soc={v['soc']} limit={v['charge_limit']}: {log}")
+print(f"vehicles found idle at capture and charging now (started since; planned at the next sample): {len(started_since)}")
 
 
 def wrk_compare():
