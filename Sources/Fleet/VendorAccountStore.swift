@@ -121,6 +121,31 @@ public struct VendorAccountStore: Sendable {
         case failed(VendorError)
     }
 
+    /// Access tokens of many active accounts in one query, for those that need no refresh (expiring more than
+    /// ``refreshMargin`` after `now`). No row lock: nothing is written. Accounts missing from the answer (near
+    /// expiry, inactive, unknown) go through ``credentials(for:using:now:)``, which refreshes under the row lock.
+    /// For the engine, which would otherwise read and decrypt one account per vehicle.
+    public func usableAccessTokens(for ids: [UUID], now: Date = Date()) async throws -> [UUID: (accessToken: String, expiresAt: Date)] {
+        guard !ids.isEmpty else { return [:] }
+        let box = try sealer()
+        let rows = try await pool.query(
+            """
+            SELECT id::text AS id, access_token_box, expires_at FROM vendor_accounts
+            WHERE id = ANY(\(ids.map(\.uuidString))::uuid[]) AND status = 'active'
+              AND expires_at > \(now.addingTimeInterval(Self.refreshMargin))
+            """)
+        var tokens: [UUID: (accessToken: String, expiresAt: Date)] = [:]
+        for row in rows {
+            guard let id = UUID(uuidString: try row.decode(String.self, column: "id")) else { continue }
+            guard
+                let token = try? box.open(
+                    try row.decode([UInt8].self, column: "access_token_box"), associatedData: Self.associatedData(id, "access_token"))
+            else { continue }  // undecryptable: the single-account path reports it
+            tokens[id] = (token, try row.decode(Date.self, column: "expires_at"))
+        }
+        return tokens
+    }
+
     /// The account's live credentials for a vendor call: decrypted, and refreshed first (through `api`) when the
     /// access token expires within ``refreshMargin``. The rotated tokens are stored sealed before this returns.
     ///

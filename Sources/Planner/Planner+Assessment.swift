@@ -12,6 +12,9 @@ extension Planner {
         /// The draw counted against a capacity limit, in kW: the known draw, else the vehicle's maximum when it
         /// is (or may be) charging, else 0.
         var assumedDrawKW: Double
+        /// Ineligible only because its plugged-in or charging state is unknown: every other rule passes, so a
+        /// read of its state (the reconciler's capture) is all that decides whether it takes part.
+        var eligibleIfCharging: Bool
 
         var soc: Double? { vehicle.telemetry.soc }
 
@@ -71,11 +74,12 @@ extension Planner {
             assumedKW = knownKW ?? maximumKW
         }
 
-        func reason() -> Ineligibility? {
+        let stateUnknown = pluggedIn == nil || charging == nil
+        func reason(assumingCharging: Bool = false) -> Ineligibility? {
             if preferences?.isOptedOut(at: now) == true { return .optedOut }
             if pluggedIn == false { return .notPluggedIn }
             if charging == false { return .notCharging }
-            if pluggedIn == nil || charging == nil { return .unknownState }
+            if stateUnknown && !assumingCharging { return .unknownState }
             let soc = vehicle.telemetry.soc
             if let minimum = preferences?.minimumSoC {
                 guard let soc else { return .unknownState }
@@ -97,9 +101,10 @@ extension Planner {
             return heldBack ? ControlGroup.ineligibility : nil
         }
 
+        let eligibility = reason().map(Eligibility.ineligible) ?? .eligible
         return Assessment(
-            vehicle: vehicle, preferences: preferences, capabilities: capabilities,
-            eligibility: reason().map(Eligibility.ineligible) ?? .eligible, baselineKW: baselineKW,
-            assumedDrawKW: assumedKW)
+            vehicle: vehicle, preferences: preferences, capabilities: capabilities, eligibility: eligibility,
+            baselineKW: baselineKW, assumedDrawKW: assumedKW,
+            eligibleIfCharging: stateUnknown && eligibility.reason == .unknownState && reason(assumingCharging: true) == nil)
     }
 }

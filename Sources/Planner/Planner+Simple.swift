@@ -5,8 +5,18 @@ extension Planner {
     /// but whose vendor cannot do it gets the vendor's reason (``VehicleCapabilities/setAmpsBlocker`` or
     /// ``VehicleCapabilities/stopBlocker``) and stays normal. "Limited" is always to the vehicle's minimum amps
     /// (``VehicleCapabilities/ampsRange`` lower bound).
+    ///
+    /// At the depths that need no telemetry (``SimpleDepth/stopAll``, ``SimpleDepth/minimumAmps``) a vehicle whose
+    /// only blocker is an unknown plugged-in/charging state is targeted anyway when
+    /// ``PlanningPolicy/confirmUnknownStateAtCapture`` is on: the reconciler reads its state before the first
+    /// command and leaves it alone unless it is charging.
     static func planSimple(depth: SimpleDepth, assessments: [Assessment], policy: PlanningPolicy) -> FleetPlan {
-        let plans = assessments.map { assessment -> VehiclePlan in
+        let needsNoState = depth == .stopAll || depth == .minimumAmps
+        let plans = assessments.map { original -> VehiclePlan in
+            var assessment = original
+            if needsNoState && policy.confirmUnknownStateAtCapture && assessment.eligibleIfCharging {
+                assessment.eligibility = .eligible
+            }
             guard assessment.eligibility.isEligible else { return assessment.normalPlan() }
             let capabilities = assessment.capabilities
             let minimumAmps = capabilities.ampsRange.lowerBound

@@ -26,6 +26,12 @@ public struct PlanningPolicy: Sendable, Hashable {
     /// Extra state of charge, in points, a GM vehicle must have above Smartcar's 50 % threshold before Curtail
     /// stops it, so that a little idle drain cannot leave it below 50 % and impossible to restart. Defaults to `2`.
     public var gmStopMargin: Double
+    /// Target vehicles whose plugged-in/charging state is unknown (no telemetry yet) at the `SIMPLE` depths that
+    /// need no state: ``SimpleDepth/stopAll`` and ``SimpleDepth/minimumAmps``, when every other rule passes. The
+    /// reconciler reads the vehicle's state before its first command anyway (the capture of its prior settings)
+    /// and leaves it alone if that read shows it is not charging, unplugged or asleep, so the event need not wait
+    /// for a telemetry pass (docs/ARCHITECTURE.md, "Unknown state at a SIMPLE stop"). Defaults to `true`.
+    public var confirmUnknownStateAtCapture: Bool
 
     public init(
         departureWindow: TimeInterval = 60 * 60,
@@ -35,7 +41,8 @@ public struct PlanningPolicy: Sendable, Hashable {
         simpleLevels: [Int: SimpleDepth] = [0: .normal, 1: .minimumAmps, 2: .stopAboveMinimumSoC, 3: .stopAll],
         teslaMinimumAmps: Int = 5,
         smartcarTeslaAmmeter: Bool = false,
-        gmStopMargin: Double = 2
+        gmStopMargin: Double = 2,
+        confirmUnknownStateAtCapture: Bool = true
     ) {
         self.departureWindow = departureWindow
         self.assumedCurtailment = assumedCurtailment
@@ -45,6 +52,7 @@ public struct PlanningPolicy: Sendable, Hashable {
         self.teslaMinimumAmps = teslaMinimumAmps
         self.smartcarTeslaAmmeter = smartcarTeslaAmmeter
         self.gmStopMargin = gmStopMargin
+        self.confirmUnknownStateAtCapture = confirmUnknownStateAtCapture
     }
 
     /// The depth for a `SIMPLE` level: the mapped one; else ``SimpleDepth/normal`` for levels ≤ 0 and

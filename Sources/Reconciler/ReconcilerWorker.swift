@@ -26,10 +26,14 @@ public final class ReconcilerWorker: Sendable {
         public var maxAttempts: Int
         /// Per-call timeout for vendor requests. Defaults to 30 s.
         public var callTimeout: Duration
+        /// A capture read is a telemetry sample: the sampler's next sample of that vehicle waits this long
+        /// (`CURTAIL_TELEMETRY_INTERVAL`). Defaults to 60 s.
+        public var sampleInterval: Duration
 
         public init(
             processName: String = Configuration.defaultProcessName, batchSize: Int = 256, maxInFlight: Int = 4096,
-            lease: Duration = .seconds(120), maxAttempts: Int = 8, callTimeout: Duration = .seconds(30)
+            lease: Duration = .seconds(120), maxAttempts: Int = 8, callTimeout: Duration = .seconds(30),
+            sampleInterval: Duration = .seconds(60)
         ) {
             self.processName = processName
             self.batchSize = batchSize
@@ -37,6 +41,7 @@ public final class ReconcilerWorker: Sendable {
             self.lease = lease
             self.maxAttempts = maxAttempts
             self.callTimeout = callTimeout
+            self.sampleInterval = sampleInterval
         }
 
         public static var defaultProcessName: String {
@@ -68,6 +73,7 @@ public final class ReconcilerWorker: Sendable {
     let logger: Logger
     let configuration: Configuration
     private let inFlight = Atomic<Int>(0)
+    let writer: OutcomeWriter
 
     public init(
         pool: PostgresPool, vendors: [VendorName: any VehicleAPI], access: any VendorAccess, pacer: Pacer, metrics: MetricsRegistry,
@@ -80,6 +86,7 @@ public final class ReconcilerWorker: Sendable {
         self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
+        self.writer = OutcomeWriter(pool: pool, processName: configuration.processName, sampleInterval: configuration.sampleInterval)
     }
 
     /// Vehicles this process is working on now.
@@ -95,6 +102,7 @@ public final class ReconcilerWorker: Sendable {
                 if room >= min(configuration.batchSize, configuration.maxInFlight) / 4 {
                     do {
                         claimed = try await claim(limit: min(room, configuration.batchSize))
+                        await access.prefetch(accounts: Set(claimed.compactMap(\.accountID)))
                     } catch is CancellationError {
                         return
                     } catch {
@@ -123,6 +131,7 @@ public final class ReconcilerWorker: Sendable {
     @discardableResult
     public func reconcileOnce() async throws -> Int {
         let claimed = try await claim(limit: configuration.batchSize)
+        await access.prefetch(accounts: Set(claimed.compactMap(\.accountID)))
         await withDiscardingTaskGroup { group in
             for vehicle in claimed { group.addTask { await self.reconcile(vehicle) } }
         }
@@ -208,26 +217,37 @@ public final class ReconcilerWorker: Sendable {
             if vehicle.desired != .normal && prior == nil {
                 // Capture the vehicle's own settings, and write them, before the first command changes them. A sample
                 // from the last two minutes is as good as a fresh read and saves a billed, rate-limited request.
+                // The read also decides whether there is anything to curtail: the planner may target a vehicle whose
+                // state it did not know (PlanningPolicy.confirmUnknownStateAtCapture).
                 let state: ChargeState
                 if let age = vehicle.telemetryAge, age < Self.freshTelemetry, let known = vehicle.snapshot.telemetry.charging {
                     let t = vehicle.snapshot.telemetry
                     state = ChargeState(
                         pluggedIn: t.pluggedIn, charging: known, amps: t.amps, powerKW: t.powerKW, soc: t.soc, chargeLimit: t.chargeLimit)
                 } else {
-                    state = try await call(api, .data, vehicle, accountID, "capture", &records) {
-                        try await api.chargeState(of: vehicle.vendorVehicleID, accessToken: token)
+                    do {
+                        state = try await call(api, .data, vehicle, accountID, "capture", &records, wakeIfAsleep: false) {
+                            try await api.chargeState(of: vehicle.vendorVehicleID, accessToken: token)
+                        }
+                    } catch Failure.vendor(let error, let soFar) where error.kind == .asleep {
+                        // A sleeping Tesla is not charging (charging keeps it awake): nothing to curtail, and never
+                        // woken for it (a wake costs ten requests' worth and minutes of battery).
+                        records = soFar
+                        try await recordNothingToCurtail(vehicle, ChargeState(charging: false), reason: "asleep", records: records)
+                        return
                     }
+                }
+                if state.pluggedIn == false || state.charging == false {
+                    // Nothing to curtail: an unplugged or idle car draws nothing. Applied as desired with nothing to
+                    // restore, and said so; a car known not to be charging is never commanded.
+                    try await recordNothingToCurtail(
+                        vehicle, state, reason: state.pluggedIn == false ? "not_plugged_in" : "not_charging", records: records)
+                    return
                 }
                 let captured = PriorSettings(
                     charging: state.charging ?? false, amps: state.amps ?? state.maxAmps, chargeLimit: state.chargeLimit.map { Int($0.rounded()) })
                 try await recordCapture(vehicle, captured, state)
                 prior = captured
-                if state.pluggedIn == false {
-                    // Nothing to curtail: an unplugged car draws nothing. Applied as desired, and said so.
-                    records.append(CommandRecord(key: key(vehicle, "skip"), command: "none", outcome: "already", reason: "not_plugged_in", latencyMS: 0))
-                    try await recordSuccess(vehicle, records: records)
-                    return
-                }
             }
             let capabilities = VehicleCapabilities(for: vehicle.snapshot)
             let commands = CommandSequence.commands(from: vehicle.applied, to: vehicle.desired, prior: prior, capabilities: capabilities)
@@ -257,7 +277,7 @@ public final class ReconcilerWorker: Sendable {
     /// as retryable, so the vehicle is retried after it had time to wake.
     private func call<T: Sendable>(
         _ api: any VehicleAPI, _ kind: RequestKind, _ vehicle: Claimed, _ accountID: String, _ step: String, _ records: inout [CommandRecord],
-        _ body: @Sendable () async throws -> T
+        wakeIfAsleep: Bool = true, _ body: @Sendable () async throws -> T
     ) async throws -> T {
         try await pacer.acquire(kind, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: accountID)
         let start = ContinuousClock.now
@@ -297,7 +317,7 @@ public final class ReconcilerWorker: Sendable {
                 }
             records.append(CommandRecord(key: key(vehicle, step), command: step, outcome: outcome, reason: error.reason, latencyMS: milliseconds))
             metrics.increment("curtail_vendor_requests_total", help: "Vendor API requests by outcome.", labels: .init([("vendor", vehicle.vendor.rawValue), ("kind", kind.rawValue), ("outcome", outcome)]))
-            if error.kind == .asleep {
+            if error.kind == .asleep && wakeIfAsleep {
                 try await pacer.acquire(.wake, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: accountID)
                 let token = try? await access.accessToken(forAccount: accountID)
                 if let token {
@@ -322,39 +342,28 @@ public final class ReconcilerWorker: Sendable {
     // MARK: Recording outcomes (guarded by the lease: a vehicle taken over by another process is not overwritten)
 
     private func recordCapture(_ vehicle: Claimed, _ prior: PriorSettings, _ state: ChargeState) async throws {
-        let row = TelemetryRow(state)
-        try await pool.execute(
-            """
-            WITH sample AS (
-                INSERT INTO telemetry_samples (vehicle_id, sampled_at, power_w, amps, soc_permille, flags)
-                VALUES (\(vehicle.vehicleID)::uuid, now(), \(row.powerW), \(row.amps), \(row.socPermille), \(row.flags))
-                ON CONFLICT DO NOTHING RETURNING 1)
-            UPDATE vehicle_states SET prior_charging = \(prior.charging), prior_amps = \(prior.amps), prior_charge_limit = \(prior.chargeLimit),
-                prior_power_kw = \(state.powerKW), captured_at = now(), plugged_in = \(state.pluggedIn), charging = \(state.charging),
-                amps = \(state.amps), power_kw = \(state.powerKW), soc = \(state.soc), charge_limit = \(state.chargeLimit), sampled_at = now()
-            WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
-            """)
+        try await writer.captures.submit(OutcomeWriter.Capture(vehicleID: vehicle.vehicleID, prior: prior, state: state))
+    }
+
+    /// The capture showed nothing to curtail (unplugged, not charging, asleep): one statement records the read
+    /// (a telemetry sample when the state is known), prior settings that restore to nothing (not charging, no
+    /// amps or limit to put back), and `applied = desired`. The next scheduler pass sees the vehicle was not
+    /// charging and releases it without a command.
+    private func recordNothingToCurtail(_ vehicle: Claimed, _ state: ChargeState, reason: String, records: [CommandRecord]) async throws {
+        let records = records + [CommandRecord(key: key(vehicle, "skip"), command: "none", outcome: "already", reason: reason, latencyMS: 0)]
+        try await writer.idle.submit(
+            OutcomeWriter.NothingToCurtail(
+                vehicleID: vehicle.vehicleID, eventID: vehicle.eventID, attempt: vehicle.attempts + 1, applied: vehicle.desired.storageValue,
+                state: state, records: records))
+        metrics.increment("curtail_reconciled_total", help: "Vehicles brought to their desired state.", labels: .init([("target", "nothing_to_curtail")]))
     }
 
     private func recordSuccess(_ vehicle: Claimed, records: [CommandRecord]) async throws {
         let restored = vehicle.desired == .normal
-        try await pool.execute(
-            """
-            WITH log AS (\(unescaped: Self.insertRecordsSQL)
-                SELECT \(vehicle.vehicleID)::uuid, r.key, \(vehicle.eventID), r.command, r.outcome, NULLIF(r.reason, ''), \(vehicle.attempts + 1),
-                       r.latency::int, \(configuration.processName)
-                FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
-                            \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
-                RETURNING 1)
-            UPDATE vehicle_states SET applied = \(vehicle.desired.storageValue), applied_at = now(), attempts = 0, unreachable = false,
-                last_error = NULL, lease_owner = NULL, lease_until = NULL,
-                prior_charging = CASE WHEN \(restored) THEN NULL ELSE prior_charging END,
-                prior_amps = CASE WHEN \(restored) THEN NULL ELSE prior_amps END,
-                prior_charge_limit = CASE WHEN \(restored) THEN NULL ELSE prior_charge_limit END,
-                prior_power_kw = CASE WHEN \(restored) THEN NULL ELSE prior_power_kw END,
-                captured_at = CASE WHEN \(restored) THEN NULL ELSE captured_at END
-            WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
-            """)
+        try await writer.successes.submit(
+            OutcomeWriter.Success(
+                vehicleID: vehicle.vehicleID, eventID: vehicle.eventID, attempt: vehicle.attempts + 1, applied: vehicle.desired.storageValue,
+                restored: restored, records: records))
         metrics.increment("curtail_reconciled_total", help: "Vehicles brought to their desired state.", labels: .init([("target", restored ? "normal" : "curtailed")]))
     }
 

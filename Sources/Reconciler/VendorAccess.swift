@@ -9,4 +9,12 @@ public protocol VendorAccess: Sendable {
 
     /// The vendor rejected the token (HTTP 401): refresh it before the next use.
     func tokenRejected(forAccount accountID: String) async
+
+    /// Loads the tokens of many accounts at once, so that the ``accessToken(forAccount:)`` calls that follow need no
+    /// database round trip each. Best effort: an account it cannot load is loaded by ``accessToken(forAccount:)``.
+    func prefetch(accounts accountIDs: Set<String>) async
+}
+
+extension VendorAccess {
+    public func prefetch(accounts accountIDs: Set<String>) async {}
 }

@@ -16,13 +16,29 @@ import Testing
             try #require(!chargingBefore.isEmpty)
 
             let eventID = try await h.postEvent(utilityToken: utility, group: "g1", payload: ["type": "SIMPLE", "values": [3]])
-            // First pass: nothing known yet, so nothing is curtailed, but the targeted vehicles are marked for sampling.
-            try await h.scheduler.planOnce(now: Date())
-            #expect(try await h.sampler.sampleOnce() == 200)
+            // Nothing is known yet, but SIMPLE 3 needs no state: every vehicle is targeted at once and the
+            // reconciler's capture read decides (charging ones are stopped, the rest left alone without a command).
             let pass = try await h.scheduler.planOnce(now: Date())
             #expect(pass.activeEvents == 1)
             #expect(pass.vehiclesPlanned == 200)
+            // The sampler reads only the vehicles the planner could not target without state (e.g. a GM's SoC rule):
+            // the reconciler reads the others itself.
+            let untargeted = try await h.app.pool.query("SELECT count(*)::int AS n FROM vehicle_states WHERE desired = 'normal'")
+            #expect(try await h.sampler.sampleOnce() == untargeted.first?.decode(Int.self, column: "n"))
             try await h.reconcileUntilIdle()
+            // The next pass releases the vehicles the capture found not charging (no command needed).
+            try await h.scheduler.planOnce(now: Date())
+            try await h.reconcileUntilIdle()
+            let notChargingBefore = Set(before.filter { !$0.charging }.map(\.id))
+            let commanded = try await h.app.pool.query(
+                """
+                SELECT DISTINCT v.vendor_vehicle_id FROM vehicle_commands c JOIN vehicles v ON v.id = c.vehicle_id
+                WHERE c.command NOT IN ('capture', 'none')
+                """)
+            for row in commanded {
+                let id = try row.decode(String.self, column: "vendor_vehicle_id")
+                #expect(!notChargingBefore.contains(id), "\(id) was not charging and got a command")
+            }
 
             let during = Dictionary(uniqueKeysWithValues: try await h.simVehicles().map { ($0.id, $0) })
             let states = try await h.app.pool.query(

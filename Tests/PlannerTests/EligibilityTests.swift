@@ -28,8 +28,26 @@ import Testing
     @Test func notPluggedIn_NotCharging_AndUnknown_AreReported() {
         #expect(reason(.tesla("t", pluggedIn: false)) == .notPluggedIn)
         #expect(reason(.tesla("t", charging: false)) == .notCharging)
-        #expect(reason(.tesla("t", charging: nil)) == .unknownState)
-        #expect(reason(.tesla("t", pluggedIn: nil)) == .unknownState)
+        #expect(reason(.tesla("t", charging: nil), request: .simple(2)) == .unknownState)
+        #expect(reason(.tesla("t", pluggedIn: nil), request: .cap(50)) == .unknownState)
+        let off = PlanningPolicy(confirmUnknownStateAtCapture: false)
+        #expect(plan(.simple(3), [.tesla("t", charging: nil)], policy: off).vehicles[0].eligibility == .ineligible(.unknownState))
+    }
+
+    /// SIMPLE depths that need no state target an unknown-state vehicle: the reconciler's capture read decides.
+    @Test func unknownState_AtStopAllOrMinimumAmps_IsTargeted_WhenEveryOtherRulePasses() {
+        let unknown = VehicleSnapshot.tesla("t", charging: nil, pluggedIn: nil)
+        #expect(plan(.simple(3), [unknown]).vehicles[0].target == .stopped)
+        #expect(plan(.simple(1), [unknown]).vehicles[0].target == .limited(amps: 5))
+        // Other rules still hold: an opt-out, or a minimum SoC that cannot be checked, leaves it alone.
+        #expect(reason(unknown, DriverPreferences(optedOutOfEvent: true)) == .optedOut)
+        var noSoC = unknown
+        noSoC.telemetry.soc = nil
+        #expect(reason(noSoC, DriverPreferences(minimumSoC: 30)) == .unknownState)
+        // A GM needs its SoC to be stopped at all (≥ 52 %): unknown stays unknown.
+        var gm = VehicleSnapshot.smartcar("g", make: .chevrolet, charging: nil)
+        gm.telemetry.soc = nil
+        #expect(reason(gm) == .unknownState)
     }
 
     @Test func notCharging_HasZeroBaseline() {

@@ -20,7 +20,9 @@ extension CurtailApplication {
         let pacer = Pacer(limits: pacing)
         var workerLogger = logger
         workerLogger[metadataKey: "worker"] = "reconciler"
-        let reconciler = ReconcilerWorker(pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: metrics, logger: workerLogger)
+        let reconciler = ReconcilerWorker(
+            pool: pool, vendors: vendors, access: access, pacer: pacer, metrics: metrics,
+            configuration: ReconcilerWorker.Configuration(sampleInterval: configuration.telemetryInterval), logger: workerLogger)
         let scheduler = Scheduler(
             pool: pool, configuration: Scheduler.Configuration(
                 restoreSpread: configuration.restoreSpread, controlGroup: ControlGroup(share: configuration.controlShare)),

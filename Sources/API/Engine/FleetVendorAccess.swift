@@ -55,6 +55,20 @@ public final class FleetVendorAccess: VendorAccess {
         return credentials.accessToken
     }
 
+    public func prefetch(accounts accountIDs: Set<String>) async {
+        let now = Date()
+        let missing = cache.withLock { cache in
+            accountIDs.filter { id in cache[id].map { $0.validUntil <= now } ?? true }.compactMap { UUID(uuidString: $0) }
+        }
+        guard !missing.isEmpty, let tokens = try? await accounts.usableAccessTokens(for: missing, now: now) else { return }
+        cache.withLock { cache in
+            for (id, token) in tokens {
+                let validUntil = min(now.addingTimeInterval(cacheLifetime), token.expiresAt.addingTimeInterval(-60))
+                cache[id.uuidString.lowercased()] = Entry(token: token.accessToken, validUntil: validUntil)
+            }
+        }
+    }
+
     public func tokenRejected(forAccount accountID: String) async {
         _ = cache.withLock { $0.removeValue(forKey: accountID) }
     }

@@ -62,7 +62,9 @@ final class HTTPConnectionPool: Sendable {
                     if state.shutdown { return .failure(HTTPClientError(.poolShutdown, host: key.description)) }
                     // Checked under the lock: a cancellation handler that already ran found no waiter to remove.
                     if Task.isCancelled { return .failure(HTTPClientError(.cancelled, host: key.description)) }
-                    var host = state.hosts[key] ?? HostState()
+                    // Taken out of the dictionary while it changes: a copy left behind would make every change
+                    // copy the whole host state (thousands of connections) on write.
+                    var host = state.hosts.removeValue(forKey: key) ?? HostState()
                     defer { state.hosts[key] = host }
                     if !fresh {
                         while let connection = host.idle.popLast() {
@@ -113,10 +115,9 @@ final class HTTPConnectionPool: Sendable {
         let key = connection.key
         enum Action { case keep, close, handOff(Waiter) }
         let action = state.withLock { state -> Action in
-            guard !state.shutdown, !connection.isClosed, var host = state.hosts[key], host.members.contains(connection.id) else {
-                return .close
-            }
+            guard !state.shutdown, !connection.isClosed, var host = state.hosts.removeValue(forKey: key) else { return .close }
             defer { state.hosts[key] = host }
+            guard host.members.contains(connection.id) else { return .close }
             if !host.waiters.isEmpty { return .handOff(host.waiters.removeFirst()) }
             host.idle.append(connection)
             return .keep
@@ -131,7 +132,7 @@ final class HTTPConnectionPool: Sendable {
     /// A connection closed: free its slot, and give it to the first waiter.
     func connectionClosed(_ key: HTTPPoolKey, id: UInt64) {
         let handOff = state.withLock { state -> (Waiter, UInt64)? in
-            guard var host = state.hosts[key] else { return nil }
+            guard var host = state.hosts.removeValue(forKey: key) else { return nil }
             defer { state.hosts[key] = host.isEmpty ? nil : host }
             host.idle.removeAll { $0.id == id }
             guard host.members.remove(id) != nil, !host.waiters.isEmpty, !state.shutdown else { return nil }

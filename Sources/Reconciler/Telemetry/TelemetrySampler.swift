@@ -15,13 +15,14 @@ public final class TelemetrySampler: Sendable {
     public struct Configuration: Sendable {
         /// Time between two samples of one vehicle (`CURTAIL_TELEMETRY_INTERVAL`). Defaults to 60 s.
         public var interval: Duration
-        /// Samples in flight at once. Defaults to 512.
+        /// Samples in flight at once (the Pacer's per-vendor in-flight cap bounds it too). Defaults to 2048.
         public var maxInFlight: Int
+        /// Vehicles claimed per database round trip, and samples written per statement. Defaults to 256.
         public var batchSize: Int
         public var processName: String
 
         public init(
-            interval: Duration = .seconds(60), maxInFlight: Int = 512, batchSize: Int = 256,
+            interval: Duration = .seconds(60), maxInFlight: Int = 2048, batchSize: Int = 256,
             processName: String = ReconcilerWorker.Configuration.defaultProcessName
         ) {
             self.interval = interval
@@ -41,6 +42,8 @@ public final class TelemetrySampler: Sendable {
     /// When the reconciler has this many vehicles in flight, sampling pauses.
     let commandsFirst: @Sendable () -> Bool
     private let inFlight = Atomic<Int>(0)
+    /// Samples taken and not yet written: written in batches (one statement per batch, not one per sample).
+    private let unwritten = Mutex<[Sample]>([])
 
     public init(
         pool: PostgresPool, vendors: [VendorName: any VehicleAPI], access: any VendorAccess, pacer: Pacer, metrics: MetricsRegistry,
@@ -66,13 +69,26 @@ public final class TelemetrySampler: Sendable {
         let firstSample: Bool
     }
 
+    /// One vehicle's charge state, read and waiting to be written.
+    struct Sample: Sendable {
+        let vehicleID: String
+        let state: ChargeState
+    }
+
     public func run() async {
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    await self.flush()
+                }
+            }
             while !Task.isCancelled {
                 let room = configuration.maxInFlight - inFlight.load(ordering: .relaxed)
                 var due: [Due] = []
                 if room > 0 && !commandsFirst() {
                     due = (try? await claim(limit: min(room, configuration.batchSize))) ?? []
+                    await access.prefetch(accounts: Set(due.map(\.accountID)))
                 }
                 for vehicle in due {
                     inFlight.add(1, ordering: .relaxed)
@@ -90,6 +106,7 @@ public final class TelemetrySampler: Sendable {
                 }
                 try? await Task.sleep(for: due.count == configuration.batchSize ? .milliseconds(20) : .milliseconds(500))
             }
+            group.cancelAll()
         }
     }
 
@@ -97,9 +114,11 @@ public final class TelemetrySampler: Sendable {
     @discardableResult
     public func sampleOnce() async throws -> Int {
         let due = try await claim(limit: configuration.batchSize)
+        await access.prefetch(accounts: Set(due.map(\.accountID)))
         await withDiscardingTaskGroup { group in
             for vehicle in due { group.addTask { await self.sample(vehicle) } }
         }
+        await flush()
         return due.count
     }
 
@@ -115,11 +134,17 @@ public final class TelemetrySampler: Sendable {
             ), claimed AS (
                 UPDATE vehicle_states s SET sample_lease_until = now() + interval '60 seconds',
                     next_sample_at = now() + make_interval(secs => \(intervalSeconds))
-                FROM due WHERE s.vehicle_id = due.vehicle_id RETURNING s.vehicle_id, s.sampled_at
+                FROM due WHERE s.vehicle_id = due.vehicle_id
+                RETURNING s.vehicle_id, s.sampled_at,
+                    -- The reconciler is about to read this vehicle's state itself (the capture before its first
+                    -- command), which counts as a sample: pushed back an interval, not read twice.
+                    (s.desired <> 'normal' AND s.desired <> s.applied AND s.captured_at IS NULL
+                     AND s.blocked_generation IS DISTINCT FROM s.generation) AS reconciler_reads
             )
             SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
                    c.sampled_at IS NULL AS first_sample
-            FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id WHERE v.account_id IS NOT NULL AND v.status = 'active'
+            FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id
+            WHERE v.account_id IS NOT NULL AND v.status = 'active' AND NOT c.reconciler_reads
             """)
         return try rows.map {
             Due(
@@ -141,7 +166,7 @@ public final class TelemetrySampler: Sendable {
             let state = try await pacer.withSlot(vendor: vehicle.vendor.rawValue) {
                 try await api.chargeState(of: vehicle.vendorVehicleID, accessToken: token)
             }
-            try await record(vehicle.vehicleID, state)
+            unwritten.withLock { $0.append(Sample(vehicleID: vehicle.vehicleID, state: state)) }
             metrics.increment("curtail_telemetry_samples_total", help: "Telemetry samples taken.", labels: .init([("vendor", vehicle.vendor.rawValue), ("outcome", "ok")]))
         } catch let error as VendorError {
             // A sleeping car is not woken for telemetry (wakes are expensive); it is simply not sampled this time.
@@ -158,18 +183,48 @@ public final class TelemetrySampler: Sendable {
     /// limit and a start).
     static let commandReserve = 4
 
-    /// Stores one sample: the compact history row and the latest values.
-    func record(_ vehicleID: String, _ state: ChargeState) async throws {
-        let row = TelemetryRow(state)
+    /// Writes the samples taken so far, `batchSize` per statement: the compact history rows and the latest values.
+    func flush() async {
+        while true {
+            let batch = unwritten.withLock { pending -> [Sample] in
+                let batch = Array(pending.prefix(configuration.batchSize))
+                pending.removeFirst(batch.count)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                try await record(batch)
+            } catch {
+                logger.warning("writing telemetry samples failed", metadata: ["samples": "\(batch.count)", "error_type": "\(type(of: error))"])
+            }
+        }
+    }
+
+    /// Stores samples: the compact history rows and the latest values, in one statement.
+    func record(_ samples: [Sample]) async throws {
+        let rows = samples.map { TelemetryRow($0.state) }
+        func text<T>(_ values: [T?]) -> [String] { values.map { $0.map { "\($0)" } ?? "" } }
         try await pool.execute(
             """
-            WITH sample AS (
+            WITH input AS (
+                SELECT u.vehicle_id::uuid AS vehicle_id, NULLIF(u.plugged_in, '')::boolean AS plugged_in,
+                       NULLIF(u.charging, '')::boolean AS charging, NULLIF(u.amps, '')::int AS amps,
+                       NULLIF(u.power_kw, '')::float8 AS power_kw, NULLIF(u.soc, '')::float8 AS soc,
+                       NULLIF(u.charge_limit, '')::float8 AS charge_limit, NULLIF(u.power_w, '')::int AS power_w,
+                       NULLIF(u.soc_permille, '')::int AS soc_permille, u.flags::int AS flags
+                FROM unnest(\(samples.map(\.vehicleID))::text[], \(text(samples.map(\.state.pluggedIn)))::text[],
+                            \(text(samples.map(\.state.charging)))::text[], \(text(samples.map(\.state.amps)))::text[],
+                            \(text(samples.map(\.state.powerKW)))::text[], \(text(samples.map(\.state.soc)))::text[],
+                            \(text(samples.map(\.state.chargeLimit)))::text[], \(text(rows.map(\.powerW)))::text[],
+                            \(text(rows.map(\.socPermille)))::text[], \(rows.map { String($0.flags) })::text[])
+                    AS u(vehicle_id, plugged_in, charging, amps, power_kw, soc, charge_limit, power_w, soc_permille, flags)
+            ), history AS (
                 INSERT INTO telemetry_samples (vehicle_id, sampled_at, power_w, amps, soc_permille, flags)
-                VALUES (\(vehicleID)::uuid, now(), \(row.powerW), \(row.amps), \(row.socPermille), \(row.flags))
+                SELECT vehicle_id, now(), power_w, amps, soc_permille, flags FROM input
                 ON CONFLICT DO NOTHING RETURNING 1)
-            UPDATE vehicle_states SET plugged_in = \(state.pluggedIn), charging = \(state.charging), amps = \(state.amps),
-                power_kw = \(state.powerKW), soc = \(state.soc), charge_limit = \(state.chargeLimit), sampled_at = now(), sample_lease_until = NULL
-            WHERE vehicle_id = \(vehicleID)::uuid
+            UPDATE vehicle_states s SET plugged_in = i.plugged_in, charging = i.charging, amps = i.amps, power_kw = i.power_kw,
+                soc = i.soc, charge_limit = i.charge_limit, sampled_at = now(), sample_lease_until = NULL
+            FROM input i WHERE s.vehicle_id = i.vehicle_id
             """)
     }
 }
