@@ -31,7 +31,7 @@ public struct ReportStore: Sendable {
     }
 
     public static let methodNote =
-        "Per vehicle and interval: baseline = charging power in the last telemetry sample before Curtail's first command for the event (before the event start if never commanded), 0 if not charging, until it would have reached its charge limit (battery kWh x (limit - SoC)) or was unplugged; measured = time-weighted average of telemetry samples (a sample holds until the next); curtailed = max(0, baseline - max(measured, allowed draw under a current limit)), only for vehicles Curtail curtailed. Interval sums are over curtailed vehicles. control_estimate_kw = (mean control draw - mean curtailed draw) x curtailed count, 95% CI by Welch's standard error."
+        "Per vehicle and interval: baseline = charging power in the last telemetry sample before Curtail's first command for the event (before the event start if never commanded), 0 if not charging, until it would have reached its charge limit (battery kWh x (limit - SoC)) or was unplugged; measured = time-weighted average of telemetry samples (a sample holds until the next); curtailed = max(0, baseline - max(measured, allowed draw under a current limit)), only for vehicles Curtail curtailed. Interval sums are over curtailed vehicles. control_estimate_kw = r x (curtailed vehicles' capture-sample kW) - their measured kW, where r = control vehicles' measured kW / their capture-sample kW (ratio / difference-in-differences estimator), 95% CI by the delta method with Student's t."
 
     // MARK: Events
 
@@ -232,6 +232,8 @@ public struct ReportStore: Sendable {
         public var baselineKW: Double
         public var measuredKW: Double?
         public var curtailedKW: Double
+        /// The capture sample's draw (0 when not charging): the control-group estimate's pre-event draw.
+        public var preEventKW: Double
     }
 
     static func measure(_ input: VehicleInputs, start: Date, end: Date) -> VehicleMeasurement {
@@ -244,7 +246,7 @@ public struct ReportStore: Sendable {
         let limit = input.target.hasPrefix("limited:") ? min(input.plannedKW, baseline.powerKW) : 0
         let floor = baseline.powerKW > 0 ? limit * baselineKW / baseline.powerKW : 0
         let curtailed = Measurement.curtailedKW(baseline: baselineKW, measured: measured, floor: floor, curtailed: state.isCurtailed)
-        return VehicleMeasurement(state: state, baselineKW: baselineKW, measuredKW: measured, curtailedKW: curtailed)
+        return VehicleMeasurement(state: state, baselineKW: baselineKW, measuredKW: measured, curtailedKW: curtailed, preEventKW: baseline.powerKW)
     }
 
     func measureInterval(event: EventRow, index: Int, start: Date, end: Date, now: Date) async throws {
@@ -255,7 +257,7 @@ public struct ReportStore: Sendable {
         var counts: [String: Int] = [:]
         var baselineSum = 0.0, measuredSum = 0.0, curtailedSum = 0.0, fleetMeasured = 0.0
         var treatment = 0, missing = 0
-        var control: (n: Int, sum: Double, sumSquares: Double) = (0, 0, 0), treated: (n: Int, sum: Double, sumSquares: Double) = (0, 0, 0)
+        var control = ControlEstimate.Sums(), treated = ControlEstimate.Sums()
         let effectiveEnd = min(end, now)
         for (id, input) in inputs {
             let m = Self.measure(input, start: start, end: max(effectiveEnd, start.addingTimeInterval(1)))
@@ -267,12 +269,12 @@ public struct ReportStore: Sendable {
                     baselineSum += m.baselineKW
                     measuredSum += measured
                     curtailedSum += m.curtailedKW
-                    treated = (treated.n + 1, treated.sum + measured, treated.sumSquares + measured * measured)
+                    treated.add(pre: m.preEventKW, measured: measured)
                 } else {
                     missing += 1
                 }
             } else if m.state == .control, let measured = m.measuredKW {
-                control = (control.n + 1, control.sum + measured, control.sumSquares + measured * measured)
+                control.add(pre: m.preEventKW, measured: measured)
             }
             ids.append(id)
             targets.append(input.target)

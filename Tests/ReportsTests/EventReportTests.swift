@@ -98,12 +98,14 @@ import Testing
             #expect((i0["requested"] as? [String: Any])?["type"] as? String == "SIMPLE")
             #expect((i1["requested"] as? [String: Any])?["value"] as? Double == 3)
             #expect(i0["duration"] as? String == "PT30M")
-            // Control estimate: (mean control 7.1 − mean treatment) × 5, inside its own interval.
+            // Control estimate: the controls E and F drew all of their pre-event 7.2 and 7.0 kW (ratio 1), so it is
+            // the five curtailed vehicles' capture draw (5 × 7.2) less their measured draw, inside its own interval.
             let control = try #require(i0["control_estimate_kw"] as? [String: Any])
-            let treatmentMean = (0.12 + 0.12 + (7.2 * 30 + 3.84 * 870) / 1800 + 0.12 + 7.2) / 5
-            #expect(abs((control["kw"] as! Double) - (7.1 - treatmentMean) * 5) < 0.01)
+            let treatmentMeasured = 0.12 + 0.12 + (7.2 * 30 + 3.84 * 870) / 1800 + 0.12 + 7.2
+            #expect(abs((control["control_ratio"] as! Double) - 1) < 1e-9)
+            #expect(abs((control["kw"] as! Double) - (5 * 7.2 - treatmentMeasured)) < 0.01)
             let ci = control["ci95"] as! [Double]
-            #expect(ci[0] < (control["kw"] as! Double) && (control["kw"] as! Double) < ci[1])
+            #expect(ci[0] <= (control["kw"] as! Double) && (control["kw"] as! Double) <= ci[1])
             // Sums: the totals are the intervals' sums, each interval's curtailed ≤ baseline − measured + rounding.
             let intervals = report["intervals"] as! [[String: Any]]
             let total = intervals.reduce(0.0) { $0 + ($1["curtailed_kwh"] as! Double) }
