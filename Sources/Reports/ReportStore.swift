@@ -8,7 +8,9 @@ import Postgres
 /// Measurement is materialised: ``refresh(eventID:now:maxAge:)`` measures every started interval that is not yet
 /// final (one query for the interval's vehicles, plans, capture samples and last commands; one for its samples;
 /// the arithmetic in Swift with ``Measurement``; one bulk upsert), and freezes an interval a minute after it ends.
-/// ``report(eventID:now:)`` then reads a few aggregate rows, so it answers in milliseconds for any fleet size.
+/// It runs in the background (the API's report publisher); ``report(eventID:now:maxAge:)`` with
+/// ``unmeasuredOnly`` then reads a few aggregate rows, so it answers in milliseconds for any fleet size, a running
+/// interval included (its numbers as of its `computed_at`).
 public struct ReportStore: Sendable {
     public enum Failure: Error, Sendable { case eventNotFound }
 
@@ -64,6 +66,10 @@ public struct ReportStore: Sendable {
 
     /// The end of measurement: the event's end, or its cancellation.
     func measuredEnd(_ event: EventRow) -> Date { min(event.endsAt, event.cancelledAt ?? .distantFuture) }
+
+    /// `maxAge` that measures only windows never measured: the request path's, leaving re-measuring to the
+    /// background.
+    public static let unmeasuredOnly: TimeInterval = .infinity
 
     // MARK: Refresh
 
@@ -387,7 +393,8 @@ public struct ReportStore: Sendable {
 
     // MARK: Reading
 
-    /// The event's report: refreshes what is stale, then reads the aggregates.
+    /// The event's report: refreshes what is older than `maxAge` (``unmeasuredOnly``: what was never measured),
+    /// then reads the aggregates.
     public func report(eventID: String, now: Date = Date(), maxAge: TimeInterval = 5) async throws -> EventReport {
         try await refresh(eventID: eventID, now: now, maxAge: maxAge)
         let event = try await event(eventID)

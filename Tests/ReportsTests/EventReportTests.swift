@@ -131,6 +131,29 @@ import Testing
         }
     }
 
+    /// The request path only reads the rolled-up rows: an interval the background has not re-measured keeps its
+    /// stored numbers (however stale) until a refresh pass, which the report publisher runs.
+    @Test func report_readsTheRollUp_andLeavesReMeasuringToTheBackground() async throws {
+        try await ReportHarness.run { h in
+            let f = try await Self.build(h)
+            let first = try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token)
+            let curtailed = Self.interval(first.json, 1)["curtailed_kw"] as! Double
+            // Interval 1 made running again, and A (stopped) shown charging through it after all.
+            try await h.pool.execute(
+                "UPDATE report_intervals SET final = false, computed_at = now() - interval '1 hour' WHERE event_id = \(f.eventID) AND kind = 'interval' AND interval_index = 1")
+            try await h.sample(vehicle: f.ids["A"]!, at: f.t0.addingTimeInterval(1800), kw: 7.2)
+            let read = try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token)
+            #expect(Self.interval(read.json, 1)["curtailed_kw"] as! Double == curtailed)
+            #expect(Self.interval(read.json, 1)["final"] as? Bool == false)
+            let store = ReportStore(pool: h.pool)
+            let measured = try await store.refresh(eventID: f.eventID, maxAge: 0)
+            #expect(measured == 1)
+            let refreshed = try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token)
+            #expect(abs((Self.interval(refreshed.json, 1)["curtailed_kw"] as! Double) - (curtailed - 7.2)) < 0.01)
+            #expect(Self.interval(refreshed.json, 1)["final"] as? Bool == true)
+        }
+    }
+
     @Test func report_asCSV_isParsable_andMatchesTheJSON() async throws {
         try await ReportHarness.run { h in
             let f = try await Self.build(h)
