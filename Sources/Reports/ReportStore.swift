@@ -256,7 +256,10 @@ public struct ReportStore: Sendable {
     }
 
     func measureInterval(event: EventRow, index: Int, start: Date, end: Date, now: Date) async throws {
+        let clock = ContinuousClock()
+        let loadStarted = clock.now
         let inputs = try await loadInputs(event: event, index: index, start: start, end: end)
+        let computeStarted = clock.now
         var ids: [String] = [], targets: [String] = [], states: [String] = [], baselines: [String] = [], measureds: [String] = [],
             curtaileds: [String] = []
         ids.reserveCapacity(inputs.count)
@@ -293,6 +296,15 @@ public struct ReportStore: Sendable {
             participation: counts, curtailed_vehicles: treatment, missing_telemetry: missing, fleet_measured_kw: fleetMeasured,
             control_estimate_kw: ControlEstimate.estimate(control: control, treatment: treated))
         let final = now >= end.addingTimeInterval(settle)
+        let writeStarted = clock.now
+        defer {
+            logger.debug(
+                "measured interval",
+                metadata: [
+                    "event_id": "\(event.id)", "interval": "\(index)", "vehicles": "\(inputs.count)", "load": "\(computeStarted - loadStarted)",
+                    "compute": "\(writeStarted - computeStarted)", "write": "\(clock.now - writeStarted)",
+                ])
+        }
         try await pool.withTransaction { connection in
             if !ids.isEmpty {
                 try await connection.execute(
