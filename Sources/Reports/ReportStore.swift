@@ -120,6 +120,11 @@ public struct ReportStore: Sendable {
         var capture: PowerSample?
         var lastCommand: ParticipationState.LastCommand?
         var samples: [PowerSample] = []
+        /// Assignment so far in the event (intention to treat, for the control-group estimate): held back in an
+        /// interval up to this one, or given a curtailing target in one. A control car that fills up is planned
+        /// `not_charging` next and would otherwise leave the control group, taking its drift with it.
+        var everControl = false
+        var everTreated = false
     }
 
     /// Plans, capture samples and last commands for the vehicles planned in interval `index` (all intervals for
@@ -136,6 +141,12 @@ public struct ReportStore: Sendable {
             first_command AS (
                 SELECT vehicle_id, min(created_at) AS at FROM vehicle_commands WHERE event_id = \(event.id) GROUP BY vehicle_id
             ),
+            assigned AS (
+                SELECT vehicle_id, bool_or(ineligible = 'control_group') AS ever_control, bool_or(target <> 'normal') AS ever_treated
+                FROM interval_plans
+                WHERE event_id = \(event.id) AND \(index)::int IS NOT NULL AND interval_index <= \(index)::int
+                GROUP BY vehicle_id
+            ),
             last_command AS (
                 SELECT DISTINCT ON (vehicle_id) vehicle_id, command, outcome, reason, attempt FROM vehicle_commands
                 WHERE event_id = \(event.id) AND command <> 'wake' AND created_at < \(end)
@@ -148,8 +159,10 @@ public struct ReportStore: Sendable {
                    coalesce(s.prior_charge_limit::float8, s.charge_limit) AS charge_limit,
                    c.sampled_at AS capture_at, c.power_w AS capture_power_w, c.soc_permille AS capture_soc, c.flags AS capture_flags,
                    l.command, l.outcome, l.reason, l.attempt,
-                   b.sampled_at AS before_at, b.power_w AS before_power_w, b.soc_permille AS before_soc, b.flags AS before_flags
+                   b.sampled_at AS before_at, b.power_w AS before_power_w, b.soc_permille AS before_soc, b.flags AS before_flags,
+                   coalesce(a.ever_control, false) AS ever_control, coalesce(a.ever_treated, false) AS ever_treated
             FROM plans p JOIN vehicles v ON v.id = p.vehicle_id
+            LEFT JOIN assigned a ON a.vehicle_id = p.vehicle_id
             LEFT JOIN vehicle_states s ON s.vehicle_id = p.vehicle_id
             LEFT JOIN first_command f ON f.vehicle_id = p.vehicle_id
             LEFT JOIN last_command l ON l.vehicle_id = p.vehicle_id
@@ -191,7 +204,8 @@ public struct ReportStore: Sendable {
                 target: try row.decode(String.self, column: "target"), ineligible: try row.decode(String?.self, column: "ineligible"),
                 plannedKW: try row.decode(Double.self, column: "planned_kw"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
                 chargeLimit: try row.decode(Double?.self, column: "charge_limit"), nominalKW: nominal, capture: capture, lastCommand: last,
-                samples: samples)
+                samples: samples, everControl: try row.decode(Bool.self, column: "ever_control"),
+                everTreated: try row.decode(Bool.self, column: "ever_treated"))
         }
         guard !inputs.isEmpty else { return inputs }
         let samples = try await pool.query(
@@ -278,12 +292,16 @@ public struct ReportStore: Sendable {
                     baselineSum += m.baselineKW
                     measuredSum += measured
                     curtailedSum += m.curtailedKW
-                    treated.add(pre: m.preEventKW, measured: measured)
                 } else {
                     missing += 1
                 }
-            } else if m.state == .control, let measured = m.measuredKW {
-                control.add(pre: m.preEventKW, measured: measured)
+            }
+            if let measured = m.measuredKW {
+                if input.everTreated {
+                    treated.add(pre: m.preEventKW, measured: measured)
+                } else if input.everControl || m.state == .control {
+                    control.add(pre: m.preEventKW, measured: measured)
+                }
             }
             ids.append(id)
             targets.append(input.target)

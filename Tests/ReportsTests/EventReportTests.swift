@@ -154,6 +154,24 @@ import Testing
         }
     }
 
+    /// A control car that fills up is planned `not_charging` in the next interval; it stays in the control group
+    /// (intention to treat), or the group would lose exactly the drift it is there to show.
+    @Test func controlEstimate_keepsAControlCarThatStoppedCharging() async throws {
+        try await ReportHarness.run { h in
+            let f = try await Self.build(h)
+            try await h.pool.execute(
+                "UPDATE interval_plans SET ineligible = 'not_charging' WHERE event_id = \(f.eventID) AND interval_index = 1 AND vehicle_id = \(f.ids["E"]!)::uuid")
+            try await h.sample(vehicle: f.ids["E"]!, at: f.t0.addingTimeInterval(1800), kw: 0, charging: false)
+            let report = try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token)
+            let i1 = Self.interval(report.json, 1)
+            #expect((i1["participation"] as! [String: Int])["control"] == 1)
+            let control = try #require(i1["control_estimate_kw"] as? [String: Any])
+            #expect(control["control_count"] as? Int == 2)
+            // E drew 0 of its 7.2 kW, F all of its 7.0 kW.
+            #expect(abs((control["control_ratio"] as! Double) - 7.0 / 14.2) < 1e-9)
+        }
+    }
+
     @Test func report_asCSV_isParsable_andMatchesTheJSON() async throws {
         try await ReportHarness.run { h in
             let f = try await Self.build(h)
