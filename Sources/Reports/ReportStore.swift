@@ -33,7 +33,7 @@ public struct ReportStore: Sendable {
     }
 
     public static let methodNote =
-        "Per vehicle and interval: baseline = charging power in the last telemetry sample before Curtail's first command for the event (before the event start if never commanded), 0 if not charging, until it would have reached its charge limit (battery kWh x (limit - SoC)) or was unplugged; measured = time-weighted average of telemetry samples (a sample holds until the next); curtailed = max(0, baseline - max(measured, allowed draw under a current limit)), only for vehicles Curtail curtailed. Interval sums are over curtailed vehicles. control_estimate_kw = r x (curtailed vehicles' capture-sample kW) - their measured kW, where r = control vehicles' measured kW / their capture-sample kW (ratio / difference-in-differences estimator), 95% CI by the delta method with Student's t."
+        "Per vehicle and interval: baseline = charging power in the last telemetry sample before Curtail's first command for the event (before the event start if never commanded), 0 if not charging, until it would have reached its charge limit (battery kWh x (limit - SoC)) or was unplugged; measured = time-weighted average of telemetry samples (a sample holds until the next); curtailed = max(0, baseline - max(measured, allowed draw under a current limit)), only for vehicles Curtail curtailed. Interval sums are over curtailed vehicles. control_estimate_kw = r x (curtailed vehicles' capture-sample kW) - their measured kW, where r = control vehicles' measured kW / their capture-sample kW (ratio / difference-in-differences estimator; groups by intention to treat: held back, or given a curtailing target, in any interval so far), 95% CI by the delta method with Student's t."
 
     // MARK: Events
 
