@@ -130,6 +130,7 @@ public struct ReportStore: Sendable {
     /// Plans, capture samples and last commands for the vehicles planned in interval `index` (all intervals for
     /// `index == nil`, the curtailed ones, for the rebound), then their last sample before `start` (within ``lookback``) and their samples in [`start`, `end`).
     func loadInputs(event: EventRow, index: Int?, start: Date, end: Date) async throws -> [String: VehicleInputs] {
+        let earlier = Array(0..<(index ?? 0))
         let rows = try await pool.query(
             """
             WITH plans AS (
@@ -140,12 +141,6 @@ public struct ReportStore: Sendable {
             ),
             first_command AS (
                 SELECT vehicle_id, min(created_at) AS at FROM vehicle_commands WHERE event_id = \(event.id) GROUP BY vehicle_id
-            ),
-            assigned AS (
-                SELECT vehicle_id, bool_or(ineligible = 'control_group') AS ever_control, bool_or(target <> 'normal') AS ever_treated
-                FROM interval_plans
-                WHERE event_id = \(event.id) AND \(index)::int IS NOT NULL AND interval_index <= \(index)::int
-                GROUP BY vehicle_id
             ),
             last_command AS (
                 SELECT DISTINCT ON (vehicle_id) vehicle_id, command, outcome, reason, attempt FROM vehicle_commands
@@ -160,9 +155,15 @@ public struct ReportStore: Sendable {
                    c.sampled_at AS capture_at, c.power_w AS capture_power_w, c.soc_permille AS capture_soc, c.flags AS capture_flags,
                    l.command, l.outcome, l.reason, l.attempt,
                    b.sampled_at AS before_at, b.power_w AS before_power_w, b.soc_permille AS before_soc, b.flags AS before_flags,
-                   coalesce(a.ever_control, false) AS ever_control, coalesce(a.ever_treated, false) AS ever_treated
+                   -- Only a car planned normal and not held back now needs its earlier plans looked up (a primary-key
+                   -- probe per earlier interval); the hash draw never moves a car between the groups.
+                   CASE WHEN p.ineligible = 'control_group' THEN true WHEN p.target <> 'normal' THEN false
+                        ELSE EXISTS (SELECT 1 FROM interval_plans e WHERE e.event_id = \(event.id) AND e.interval_index = ANY(\(earlier)::int[])
+                                     AND e.vehicle_id = p.vehicle_id AND e.ineligible = 'control_group') END AS ever_control,
+                   CASE WHEN p.target <> 'normal' THEN true WHEN p.ineligible = 'control_group' THEN false
+                        ELSE EXISTS (SELECT 1 FROM interval_plans e WHERE e.event_id = \(event.id) AND e.interval_index = ANY(\(earlier)::int[])
+                                     AND e.vehicle_id = p.vehicle_id AND e.target <> 'normal') END AS ever_treated
             FROM plans p JOIN vehicles v ON v.id = p.vehicle_id
-            LEFT JOIN assigned a ON a.vehicle_id = p.vehicle_id
             LEFT JOIN vehicle_states s ON s.vehicle_id = p.vehicle_id
             LEFT JOIN first_command f ON f.vehicle_id = p.vehicle_id
             LEFT JOIN last_command l ON l.vehicle_id = p.vehicle_id
