@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "Curtail",
             dependencies: [
-                "API", "HTTP", "Postgres", "Simulator", "Vendors",
+                "API", "HTTP", "Postgres", "Reports", "Simulator", "Vendors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -8,7 +8,9 @@ import Postgres
 /// Measurement is materialised: ``refresh(eventID:now:maxAge:)`` measures every started interval that is not yet
 /// final (one query for the interval's vehicles, plans, capture samples and last commands; one for its samples;
 /// the arithmetic in Swift with ``Measurement``; one bulk upsert), and freezes an interval a minute after it ends.
-/// ``report(eventID:now:)`` then reads a few aggregate rows, so it answers in milliseconds for any fleet size.
+/// It runs in the background (the API's report publisher); ``report(eventID:now:maxAge:)`` with
+/// ``unmeasuredOnly`` then reads a few aggregate rows, so it answers in milliseconds for any fleet size, a running
+/// interval included (its numbers as of its `computed_at`).
 public struct ReportStore: Sendable {
     public enum Failure: Error, Sendable { case eventNotFound }
 
@@ -31,7 +33,7 @@ public struct ReportStore: Sendable {
     }
 
     public static let methodNote =
-        "Per vehicle and interval: baseline = charging power in the last telemetry sample before Curtail's first command for the event (before the event start if never commanded), 0 if not charging, until it would have reached its charge limit (battery kWh x (limit - SoC)) or was unplugged; measured = time-weighted average of telemetry samples (a sample holds until the next); curtailed = max(0, baseline - max(measured, allowed draw under a current limit)), only for vehicles Curtail curtailed. Interval sums are over curtailed vehicles. control_estimate_kw = (mean control draw - mean curtailed draw) x curtailed count, 95% CI by Welch's standard error."
+        "Per vehicle and interval: baseline = charging power in the last telemetry sample before Curtail's first command for the event (before the event start if never commanded), 0 if not charging, until it would have reached its charge limit (battery kWh x (limit - SoC)) or was unplugged; measured = time-weighted average of telemetry samples (a sample holds until the next); curtailed = max(0, baseline - max(measured, allowed draw under a current limit)), only for vehicles Curtail curtailed. Interval sums are over curtailed vehicles. control_estimate_kw = r x (curtailed vehicles' capture-sample kW) - their measured kW, where r = control vehicles' measured kW / their capture-sample kW (ratio / difference-in-differences estimator; groups by intention to treat: held back, or given a curtailing target, in any interval so far), 95% CI by the delta method with Student's t."
 
     // MARK: Events
 
@@ -64,6 +66,10 @@ public struct ReportStore: Sendable {
 
     /// The end of measurement: the event's end, or its cancellation.
     func measuredEnd(_ event: EventRow) -> Date { min(event.endsAt, event.cancelledAt ?? .distantFuture) }
+
+    /// `maxAge` that measures only windows never measured: the request path's, leaving re-measuring to the
+    /// background.
+    public static let unmeasuredOnly: TimeInterval = .infinity
 
     // MARK: Refresh
 
@@ -114,11 +120,17 @@ public struct ReportStore: Sendable {
         var capture: PowerSample?
         var lastCommand: ParticipationState.LastCommand?
         var samples: [PowerSample] = []
+        /// Assignment so far in the event (intention to treat, for the control-group estimate): held back in an
+        /// interval up to this one, or given a curtailing target in one. A control car that fills up is planned
+        /// `not_charging` next and would otherwise leave the control group, taking its drift with it.
+        var everControl = false
+        var everTreated = false
     }
 
     /// Plans, capture samples and last commands for the vehicles planned in interval `index` (all intervals for
     /// `index == nil`, the curtailed ones, for the rebound), then their last sample before `start` (within ``lookback``) and their samples in [`start`, `end`).
     func loadInputs(event: EventRow, index: Int?, start: Date, end: Date) async throws -> [String: VehicleInputs] {
+        let earlier = Array(0..<(index ?? 0))
         let rows = try await pool.query(
             """
             WITH plans AS (
@@ -142,7 +154,15 @@ public struct ReportStore: Sendable {
                    coalesce(s.prior_charge_limit::float8, s.charge_limit) AS charge_limit,
                    c.sampled_at AS capture_at, c.power_w AS capture_power_w, c.soc_permille AS capture_soc, c.flags AS capture_flags,
                    l.command, l.outcome, l.reason, l.attempt,
-                   b.sampled_at AS before_at, b.power_w AS before_power_w, b.soc_permille AS before_soc, b.flags AS before_flags
+                   b.sampled_at AS before_at, b.power_w AS before_power_w, b.soc_permille AS before_soc, b.flags AS before_flags,
+                   -- Only a car planned normal and not held back now needs its earlier plans looked up (a primary-key
+                   -- probe per earlier interval); the hash draw never moves a car between the groups.
+                   CASE WHEN p.ineligible = 'control_group' THEN true WHEN p.target <> 'normal' THEN false
+                        ELSE EXISTS (SELECT 1 FROM interval_plans e WHERE e.event_id = \(event.id) AND e.interval_index = ANY(\(earlier)::int[])
+                                     AND e.vehicle_id = p.vehicle_id AND e.ineligible = 'control_group') END AS ever_control,
+                   CASE WHEN p.target <> 'normal' THEN true WHEN p.ineligible = 'control_group' THEN false
+                        ELSE EXISTS (SELECT 1 FROM interval_plans e WHERE e.event_id = \(event.id) AND e.interval_index = ANY(\(earlier)::int[])
+                                     AND e.vehicle_id = p.vehicle_id AND e.target <> 'normal') END AS ever_treated
             FROM plans p JOIN vehicles v ON v.id = p.vehicle_id
             LEFT JOIN vehicle_states s ON s.vehicle_id = p.vehicle_id
             LEFT JOIN first_command f ON f.vehicle_id = p.vehicle_id
@@ -185,7 +205,8 @@ public struct ReportStore: Sendable {
                 target: try row.decode(String.self, column: "target"), ineligible: try row.decode(String?.self, column: "ineligible"),
                 plannedKW: try row.decode(Double.self, column: "planned_kw"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
                 chargeLimit: try row.decode(Double?.self, column: "charge_limit"), nominalKW: nominal, capture: capture, lastCommand: last,
-                samples: samples)
+                samples: samples, everControl: try row.decode(Bool.self, column: "ever_control"),
+                everTreated: try row.decode(Bool.self, column: "ever_treated"))
         }
         guard !inputs.isEmpty else { return inputs }
         let samples = try await pool.query(
@@ -232,6 +253,8 @@ public struct ReportStore: Sendable {
         public var baselineKW: Double
         public var measuredKW: Double?
         public var curtailedKW: Double
+        /// The capture sample's draw (0 when not charging): the control-group estimate's pre-event draw.
+        public var preEventKW: Double
     }
 
     static func measure(_ input: VehicleInputs, start: Date, end: Date) -> VehicleMeasurement {
@@ -244,18 +267,21 @@ public struct ReportStore: Sendable {
         let limit = input.target.hasPrefix("limited:") ? min(input.plannedKW, baseline.powerKW) : 0
         let floor = baseline.powerKW > 0 ? limit * baselineKW / baseline.powerKW : 0
         let curtailed = Measurement.curtailedKW(baseline: baselineKW, measured: measured, floor: floor, curtailed: state.isCurtailed)
-        return VehicleMeasurement(state: state, baselineKW: baselineKW, measuredKW: measured, curtailedKW: curtailed)
+        return VehicleMeasurement(state: state, baselineKW: baselineKW, measuredKW: measured, curtailedKW: curtailed, preEventKW: baseline.powerKW)
     }
 
     func measureInterval(event: EventRow, index: Int, start: Date, end: Date, now: Date) async throws {
+        let clock = ContinuousClock()
+        let loadStarted = clock.now
         let inputs = try await loadInputs(event: event, index: index, start: start, end: end)
+        let computeStarted = clock.now
         var ids: [String] = [], targets: [String] = [], states: [String] = [], baselines: [String] = [], measureds: [String] = [],
             curtaileds: [String] = []
         ids.reserveCapacity(inputs.count)
         var counts: [String: Int] = [:]
         var baselineSum = 0.0, measuredSum = 0.0, curtailedSum = 0.0, fleetMeasured = 0.0
         var treatment = 0, missing = 0
-        var control: (n: Int, sum: Double, sumSquares: Double) = (0, 0, 0), treated: (n: Int, sum: Double, sumSquares: Double) = (0, 0, 0)
+        var control = ControlEstimate.Sums(), treated = ControlEstimate.Sums()
         let effectiveEnd = min(end, now)
         for (id, input) in inputs {
             let m = Self.measure(input, start: start, end: max(effectiveEnd, start.addingTimeInterval(1)))
@@ -267,12 +293,16 @@ public struct ReportStore: Sendable {
                     baselineSum += m.baselineKW
                     measuredSum += measured
                     curtailedSum += m.curtailedKW
-                    treated = (treated.n + 1, treated.sum + measured, treated.sumSquares + measured * measured)
                 } else {
                     missing += 1
                 }
-            } else if m.state == .control, let measured = m.measuredKW {
-                control = (control.n + 1, control.sum + measured, control.sumSquares + measured * measured)
+            }
+            if let measured = m.measuredKW {
+                if input.everTreated {
+                    treated.add(pre: m.preEventKW, measured: measured)
+                } else if input.everControl || m.state == .control {
+                    control.add(pre: m.preEventKW, measured: measured)
+                }
             }
             ids.append(id)
             targets.append(input.target)
@@ -285,6 +315,15 @@ public struct ReportStore: Sendable {
             participation: counts, curtailed_vehicles: treatment, missing_telemetry: missing, fleet_measured_kw: fleetMeasured,
             control_estimate_kw: ControlEstimate.estimate(control: control, treatment: treated))
         let final = now >= end.addingTimeInterval(settle)
+        let writeStarted = clock.now
+        defer {
+            logger.debug(
+                "measured interval",
+                metadata: [
+                    "event_id": "\(event.id)", "interval": "\(index)", "vehicles": "\(inputs.count)", "load": "\(computeStarted - loadStarted)",
+                    "compute": "\(writeStarted - computeStarted)", "write": "\(clock.now - writeStarted)",
+                ])
+        }
         try await pool.withTransaction { connection in
             if !ids.isEmpty {
                 try await connection.execute(
@@ -385,7 +424,8 @@ public struct ReportStore: Sendable {
 
     // MARK: Reading
 
-    /// The event's report: refreshes what is stale, then reads the aggregates.
+    /// The event's report: refreshes what is older than `maxAge` (``unmeasuredOnly``: what was never measured),
+    /// then reads the aggregates.
     public func report(eventID: String, now: Date = Date(), maxAge: TimeInterval = 5) async throws -> EventReport {
         try await refresh(eventID: eventID, now: now, maxAge: maxAge)
         let event = try await event(eventID)

@@ -98,12 +98,14 @@ import Testing
             #expect((i0["requested"] as? [String: Any])?["type"] as? String == "SIMPLE")
             #expect((i1["requested"] as? [String: Any])?["value"] as? Double == 3)
             #expect(i0["duration"] as? String == "PT30M")
-            // Control estimate: (mean control 7.1 − mean treatment) × 5, inside its own interval.
+            // Control estimate: the controls E and F drew all of their pre-event 7.2 and 7.0 kW (ratio 1), so it is
+            // the five curtailed vehicles' capture draw (5 × 7.2) less their measured draw, inside its own interval.
             let control = try #require(i0["control_estimate_kw"] as? [String: Any])
-            let treatmentMean = (0.12 + 0.12 + (7.2 * 30 + 3.84 * 870) / 1800 + 0.12 + 7.2) / 5
-            #expect(abs((control["kw"] as! Double) - (7.1 - treatmentMean) * 5) < 0.01)
+            let treatmentMeasured = 0.12 + 0.12 + (7.2 * 30 + 3.84 * 870) / 1800 + 0.12 + 7.2
+            #expect(abs((control["control_ratio"] as! Double) - 1) < 1e-9)
+            #expect(abs((control["kw"] as! Double) - (5 * 7.2 - treatmentMeasured)) < 0.01)
             let ci = control["ci95"] as! [Double]
-            #expect(ci[0] < (control["kw"] as! Double) && (control["kw"] as! Double) < ci[1])
+            #expect(ci[0] <= (control["kw"] as! Double) && (control["kw"] as! Double) <= ci[1])
             // Sums: the totals are the intervals' sums, each interval's curtailed ≤ baseline − measured + rounding.
             let intervals = report["intervals"] as! [[String: Any]]
             let total = intervals.reduce(0.0) { $0 + ($1["curtailed_kwh"] as! Double) }
@@ -126,6 +128,47 @@ import Testing
             #expect(abs(sum0 - (i0["curtailed_kw"] as! Double)) < 0.01)
             let page = try await h.http("GET", "/v1/events/\(f.eventID)/vehicles?limit=2&skip=8", token: f.token)
             #expect((try JSONSerialization.jsonObject(with: page.body) as! [Any]).count == 1)
+        }
+    }
+
+    /// The request path only reads the rolled-up rows: an interval the background has not re-measured keeps its
+    /// stored numbers (however stale) until a refresh pass, which the report publisher runs.
+    @Test func report_readsTheRollUp_andLeavesReMeasuringToTheBackground() async throws {
+        try await ReportHarness.run { h in
+            let f = try await Self.build(h)
+            let first = try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token)
+            let curtailed = Self.interval(first.json, 1)["curtailed_kw"] as! Double
+            // Interval 1 made running again, and A (stopped) shown charging through it after all.
+            try await h.pool.execute(
+                "UPDATE report_intervals SET final = false, computed_at = now() - interval '1 hour' WHERE event_id = \(f.eventID) AND kind = 'interval' AND interval_index = 1")
+            try await h.sample(vehicle: f.ids["A"]!, at: f.t0.addingTimeInterval(1800), kw: 7.2)
+            let read = try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token)
+            #expect(Self.interval(read.json, 1)["curtailed_kw"] as! Double == curtailed)
+            #expect(Self.interval(read.json, 1)["final"] as? Bool == false)
+            let store = ReportStore(pool: h.pool)
+            let measured = try await store.refresh(eventID: f.eventID, maxAge: 0)
+            #expect(measured == 1)
+            let refreshed = try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token)
+            #expect(abs((Self.interval(refreshed.json, 1)["curtailed_kw"] as! Double) - (curtailed - 7.2)) < 0.01)
+            #expect(Self.interval(refreshed.json, 1)["final"] as? Bool == true)
+        }
+    }
+
+    /// A control car that fills up is planned `not_charging` in the next interval; it stays in the control group
+    /// (intention to treat), or the group would lose exactly the drift it is there to show.
+    @Test func controlEstimate_keepsAControlCarThatStoppedCharging() async throws {
+        try await ReportHarness.run { h in
+            let f = try await Self.build(h)
+            try await h.pool.execute(
+                "UPDATE interval_plans SET ineligible = 'not_charging' WHERE event_id = \(f.eventID) AND interval_index = 1 AND vehicle_id = \(f.ids["E"]!)::uuid")
+            try await h.sample(vehicle: f.ids["E"]!, at: f.t0.addingTimeInterval(1800), kw: 0, charging: false)
+            let report = try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token)
+            let i1 = Self.interval(report.json, 1)
+            #expect((i1["participation"] as! [String: Int])["control"] == 1)
+            let control = try #require(i1["control_estimate_kw"] as? [String: Any])
+            #expect(control["control_count"] as? Int == 2)
+            // E drew 0 of its 7.2 kW, F all of its 7.0 kW.
+            #expect(abs((control["control_ratio"] as! Double) - 7.0 / 14.2) < 1e-9)
         }
     }
 

@@ -56,7 +56,9 @@ public struct ReportRoutes: Sendable {
 
     private func report(_ id: String) async throws -> EventReport {
         do {
-            return try await store.report(eventID: id, maxAge: 30)
+            // Measuring is the report publisher's job (every process runs it, ReportPublisher): a request only reads
+            // the rolled-up rows, and measures a window only if it was never measured (an event nobody watched).
+            return try await store.report(eventID: id, maxAge: ReportStore.unmeasuredOnly)
         } catch ReportStore.Failure.eventNotFound {
             throw APIError.notFound("Event \(id)")
         }
