@@ -271,7 +271,7 @@ struct UpstreamProcess: Sendable {
 
     static func start(databaseURL: String) throws -> UpstreamProcess {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("curtail-upstream-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: VENModeTests.binary)
         process.arguments = ["serve", "--no-engine", "--listen", "127.0.0.1:0"]
