@@ -220,12 +220,12 @@ public final class ReconcilerWorker: Sendable {
                 }
                 let captured = PriorSettings(
                     charging: state.charging ?? false, amps: state.amps ?? state.maxAmps, chargeLimit: state.chargeLimit.map { Int($0.rounded()) })
-                try await recordCapture(vehicle, captured, state)
+                try await recording { try await recordCapture(vehicle, captured, state) }
                 prior = captured
                 if state.pluggedIn == false {
                     // Nothing to curtail: an unplugged car draws nothing. Applied as desired, and said so.
                     records.append(CommandRecord(key: key(vehicle, "skip"), command: "none", outcome: "already", reason: "not_plugged_in", latencyMS: 0))
-                    try await recordSuccess(vehicle, records: records)
+                    try await recording { try await recordSuccess(vehicle, records: records) }
                     return
                 }
             }
@@ -236,7 +236,7 @@ public final class ReconcilerWorker: Sendable {
                     try await api.send(command, to: vehicle.vendorVehicleID, accessToken: token)
                 }
             }
-            try await recordSuccess(vehicle, records: records)
+            try await recording { try await recordSuccess(vehicle, records: records) }
         } catch let Failure.vendor(error, records) {
             await recordFailure(vehicle, error: error, records: records)
         } catch let error as VendorError {
@@ -345,6 +345,7 @@ public final class ReconcilerWorker: Sendable {
                        r.latency::int, \(configuration.processName)
                 FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
                             \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
+                WHERE EXISTS (SELECT 1 FROM vehicle_states WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName))
                 RETURNING 1)
             UPDATE vehicle_states SET applied = \(vehicle.desired.storageValue), applied_at = now(), attempts = 0, unreachable = false,
                 last_error = NULL, lease_owner = NULL, lease_until = NULL,
@@ -383,23 +384,43 @@ public final class ReconcilerWorker: Sendable {
         let unreachable = !blocked && attempts >= configuration.maxAttempts
         if unreachable { delay = max(delay, 300) }
         do {
-            try await pool.execute(
-                """
-                WITH log AS (\(unescaped: Self.insertRecordsSQL)
-                    SELECT \(vehicle.vehicleID)::uuid, r.key, \(vehicle.eventID), r.command, r.outcome, NULLIF(r.reason, ''), \(attempts),
-                           r.latency::int, \(configuration.processName)
-                    FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
-                                \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
-                    RETURNING 1)
-                UPDATE vehicle_states SET attempts = \(attempts), last_error = \(error.reason), unreachable = \(unreachable),
-                    blocked_generation = CASE WHEN \(blocked) THEN generation ELSE blocked_generation END,
-                    next_attempt_at = now() + make_interval(secs => \(delay)), lease_owner = NULL, lease_until = NULL
-                WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
-                """)
+            try await recording {
+                try await pool.execute(
+                    """
+                    WITH log AS (\(unescaped: Self.insertRecordsSQL)
+                        SELECT \(vehicle.vehicleID)::uuid, r.key, \(vehicle.eventID), r.command, r.outcome, NULLIF(r.reason, ''), \(attempts),
+                               r.latency::int, \(configuration.processName)
+                        FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
+                                    \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
+                        WHERE EXISTS (SELECT 1 FROM vehicle_states WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName))
+                        RETURNING 1)
+                    UPDATE vehicle_states SET attempts = \(attempts), last_error = \(error.reason), unreachable = \(unreachable),
+                        blocked_generation = CASE WHEN \(blocked) THEN generation ELSE blocked_generation END,
+                        next_attempt_at = now() + make_interval(secs => \(delay)), lease_owner = NULL, lease_until = NULL
+                    WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
+                    """)
+            }
         } catch {
             logger.error("recording a failure failed", metadata: ["vehicle_id": "\(vehicle.vehicleID)"])
         }
         metrics.increment("curtail_reconcile_failures_total", help: "Failed reconcile attempts by kind.", labels: .init([("kind", "\(error.kind)")]))
+    }
+
+    /// Runs a write recording a vehicle's outcome again while the database is away (a restart, a failover), for up to
+    /// half the lease: the vendor already acted, and leaving the lease to expire would stall the vehicle for the whole
+    /// lease and send its commands again. The writes are guarded by the lease, so a repeat after a commit whose answer
+    /// was lost changes nothing.
+    private func recording(_ write: () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + configuration.lease / 2
+        var pause = Duration.milliseconds(250)
+        while true {
+            do {
+                return try await write()
+            } catch let error as PostgresError where error.isConnectionLoss && ContinuousClock.now + pause < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(4))
+            }
+        }
     }
 
     /// Telemetry younger than this (seconds) stands in for a capture read.
