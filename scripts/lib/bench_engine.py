@@ -1,78 +1,33 @@
 """Drives scripts/bench-engine: enrolment, one SIMPLE level-3 event, optional crashes, figures."""
-import concurrent.futures
-import datetime
-import json
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
+
+from stack import SIM, call, enrol, post_simple_event, sql, token
 
 vehicles, operator_json, utility_json, logs, crash, latency = sys.argv[1:7]
 vehicles, crash = int(vehicles), crash == "1"
-SIM = "http://127.0.0.1:19090"
 APIS = ["http://127.0.0.1:18281", "http://127.0.0.1:18282"]
 BIN = ".build/release/curtail"
 
-
-def call(method, url, body=None, bearer=None, form=None):
-    data, headers = None, {}
-    if body is not None:
-        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    if form is not None:
-        data, headers["Content-Type"] = form.encode(), "application/x-www-form-urlencoded"
-    if bearer:
-        headers["Authorization"] = f"Bearer {bearer}"
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=120) as response:
-        text = response.read()
-        return json.loads(text) if text else None
-
-
-def token(client_json):
-    client = json.loads(client_json)
-    form = f"grant_type=client_credentials&client_id={client['client_id']}&client_secret={client['client_secret']}"
-    return call("POST", APIS[0] + "/openadr3/3.0.1/auth/token", form=form)["access_token"]
-
-
-def sql(query):
-    return subprocess.run(["psql", "-Atq", "-c", query], capture_output=True, text=True, check=True).stdout.strip()
-
-
-operator, utility = token(operator_json), token(utility_json)
-accounts = call("GET", SIM + "/_sim/accounts")
+operator, utility = token(APIS[0], operator_json), token(APIS[0], utility_json)
 started = time.time()
-
-
-def enrol(indexed):
-    index, account = indexed
-    api = APIS[index % 2]
-    created = call("POST", api + "/v1/vendor-accounts", {
-        "vendor": account["vendor"], "access_token": account["access_token"], "refresh_token": account["refresh_token"],
-        "expires_at": account["expires_at"], "groups": ["bench"], "external_id": account["id"]}, operator)
-    call("POST", f"{api}/v1/vendor-accounts/{created['id']}/sync", {}, operator)
-
-
-with concurrent.futures.ThreadPoolExecutor(16) as pool:
-    list(pool.map(enrol, enumerate(accounts)))
+accounts = enrol(APIS, operator)
 enrolled = int(sql("SELECT count(*) FROM vehicles"))
 print(f"enrolled {enrolled} vehicles from {len(accounts)} accounts in {time.time() - started:.1f} s")
 
 if latency != "0s":
     call("POST", SIM + "/_sim/faults", {"latency": latency})
     print(f"simulator latency now {latency}")
-program = call("POST", APIS[0] + "/openadr3/3.0.1/programs", {"programName": "bench"}, utility)
-start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 t0 = time.time()
-event = call("POST", APIS[0] + "/openadr3/3.0.1/events", {
-    "programID": program["id"], "priority": 1, "targets": [{"type": "GROUP", "values": ["bench"]}],
-    "intervalPeriod": {"start": start.isoformat().replace("+00:00", "Z"), "duration": "PT30M"},
-    "intervals": [{"id": 0, "payloads": [{"type": "SIMPLE", "values": [3]}]}]}, utility)
+event, start = post_simple_event(APIS[0], utility)
 print(f"event posted at {start.isoformat()}")
 
-pids = open(f"{logs}/pids").read().split()
+# The pids file lists the simulator first, then the two Curtail processes.
+sim_pid, *pids = open(f"{logs}/pids").read().split()
 peak_rss = {}
 crashes = []
 crash_times = sorted(random.uniform(2, 25) for _ in range(3)) if crash else []
@@ -99,7 +54,7 @@ while time.time() - t0 < 600:
         env = dict(os.environ, CURTAIL_LISTEN="127.0.0.1:18281")
         log = open(f"{logs}/curtail-18281.log", "a")
         pids[0] = str(subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log).pid)
-        open(f"{logs}/pids", "w").write(" ".join(pids))
+        open(f"{logs}/pids", "w").write(" ".join([sim_pid] + pids))
     row = sql("""SELECT count(*) FILTER (WHERE desired <> 'normal'), count(*) FILTER (WHERE desired <> 'normal' AND applied = desired),
                  count(*) FILTER (WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND NOT unreachable)
                  FROM vehicle_states""").split("|")
