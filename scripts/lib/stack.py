@@ -130,6 +130,14 @@ def check_restored(before, after):
             for vid in before if any(before[vid][k] != after[vid][k] for k in SETTINGS)]
 
 
+def ford_schedule_quirk(vid, difference, after):
+    """A Ford/Lincoln with a location schedule charges to 100 % on START whatever its limit (vendors/smartcar.md §7):
+    its limit reads 100 after any restore that starts it, faults or not."""
+    v = after[vid]
+    return (v["make"] in ("FORD", "LINCOLN") and v["schedule_enabled"] and list(difference) == ["charge_limit"]
+            and difference["charge_limit"][1] == 100)
+
+
 def duplicated_commands(event_id=None):
     """Effective commands (done or already) repeated for one vehicle, generation and step; and generations commanded
     by two processes."""
