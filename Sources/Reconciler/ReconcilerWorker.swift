@@ -68,6 +68,8 @@ public final class ReconcilerWorker: Sendable {
     let logger: Logger
     let configuration: Configuration
     private let inFlight = Atomic<Int>(0)
+    /// The vehicles this process's `run` is reconciling now.
+    private let working = Mutex<Set<String>>([])
 
     public init(
         pool: PostgresPool, vendors: [VendorName: any VehicleAPI], access: any VendorAccess, pacer: Pacer, metrics: MetricsRegistry,
@@ -89,7 +91,10 @@ public final class ReconcilerWorker: Sendable {
     public func run() async {
         let wake = try? await pool.listen(channel: Scheduler.wakeChannel)
         await withDiscardingTaskGroup { group in
+            // A claim whose answer was lost with the connection may have leased vehicles nobody here works on.
+            var leasesMayBeOrphaned = false
             while !Task.isCancelled {
+                if leasesMayBeOrphaned, (try? await releaseOrphanedLeases()) != nil { leasesMayBeOrphaned = false }
                 let room = configuration.maxInFlight - inFlight.load(ordering: .relaxed)
                 var claimed: [Claimed] = []
                 if room >= min(configuration.batchSize, configuration.maxInFlight) / 4 {
@@ -98,13 +103,16 @@ public final class ReconcilerWorker: Sendable {
                     } catch is CancellationError {
                         return
                     } catch {
+                        if (error as? PostgresError)?.isConnectionLoss == true { leasesMayBeOrphaned = true }
                         logger.error("claiming work failed", metadata: ["error": "\((error as? PostgresError).map { String(describing: $0) } ?? "\(type(of: error))")"])
                     }
                 }
                 for vehicle in claimed {
                     inFlight.add(1, ordering: .relaxed)
+                    _ = working.withLock { $0.insert(vehicle.vehicleID) }
                     group.addTask {
                         await self.reconcile(vehicle)
+                        _ = self.working.withLock { $0.remove(vehicle.vehicleID) }
                         self.inFlight.subtract(1, ordering: .relaxed)
                     }
                 }
@@ -178,6 +186,20 @@ public final class ReconcilerWorker: Sendable {
                     maxAmps: try row.decode(Int.self, column: "max_amps"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
                     telemetry: telemetry),
                 telemetryAge: try row.decode(Double?.self, column: "telemetry_age"))
+        }
+    }
+
+    /// Gives back the leases this process holds on vehicles it is not working on: after a claim whose answer was lost
+    /// (the database restarted under it), they would otherwise wait for the whole lease to run out.
+    func releaseOrphanedLeases() async throws {
+        let working = self.working.withLock { Array($0) }
+        let released = try await pool.execute(
+            """
+            UPDATE vehicle_states SET lease_owner = NULL, lease_until = NULL
+            WHERE lease_owner = \(configuration.processName) AND NOT (vehicle_id::text = ANY(\(working)::text[]))
+            """)
+        if let released, released > 0 {
+            logger.warning("released leases orphaned by a lost claim", metadata: ["vehicles": "\(released)"])
         }
     }
 
