@@ -115,7 +115,7 @@ print(f"  plus {len(quirk)} Ford/Lincoln with a location schedule whose limit re
       f"smartcar.md §7; Curtail sets the limit back first): {quirk[:2]}")
 if changed:
     print(explain([c[0] for c in other + quirk], after))
-print(f"effective commands repeated for one vehicle/generation/step: {duplicated}; generations commanded by two processes: {mixed}")
+print(f"effective commands repeated for one vehicle/generation/step: {duplicated}; generations whose effective commands came from two processes: {mixed}")
 print(f"command outcomes: {outcomes()}")
 stuck = sql("""SELECT v.vendor_vehicle_id || ' ' || s.applied || ' unreachable=' || s.unreachable || ' ' || coalesce(s.last_error, '')
                 FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id WHERE s.applied <> 'normal'""").splitlines()

@@ -139,13 +139,14 @@ def ford_schedule_quirk(vid, difference, after):
 
 
 def duplicated_commands(event_id=None):
-    """Effective commands (done or already) repeated for one vehicle, generation and step; and generations commanded
-    by two processes."""
+    """Effective commands (done or already) repeated for one vehicle, generation and step; and generations whose
+    effective commands came from two processes (a hand-over after a failure, not a repeat)."""
     where = f"AND event_id = '{event_id}'" if event_id else ""
     duplicated = int(sql(f"""SELECT count(*) FROM (SELECT vehicle_id, command_key FROM vehicle_commands
                              WHERE outcome IN ('done', 'already') {where} GROUP BY 1, 2 HAVING count(*) > 1) d"""))
     mixed = int(sql("""SELECT count(*) FROM (SELECT vehicle_id, split_part(command_key, ':', 2) AS generation
-                       FROM vehicle_commands GROUP BY 1, 2 HAVING count(DISTINCT process) > 1) mixed"""))
+                       FROM vehicle_commands WHERE outcome IN ('done', 'already')
+                       GROUP BY 1, 2 HAVING count(DISTINCT process) > 1) mixed"""))
     return duplicated, mixed
 
 
