@@ -43,6 +43,16 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
 
     /// The kind of failure.
     public var code: Code
+
+    /// The database went away rather than refused the statement: a lost or refused connection, no pool connection in
+    /// time, or the server shutting down or starting up (SQLSTATE class 08, 57P01–57P03). Worth retrying once it is back.
+    public var isConnectionLoss: Bool {
+        switch code {
+        case .connectionFailed, .connectionClosed, .poolTimeout: return true
+        case .server: return sqlState.map { $0.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains($0) } ?? false
+        default: return false
+        }
+    }
     /// The five-character SQLSTATE for server errors (`"42P01"`, `"23505"`), else nil.
     public var sqlState: String?
     /// The server's primary message, or libpq's message for connection-level failures. May quote values.

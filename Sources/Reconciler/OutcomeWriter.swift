@@ -130,6 +130,8 @@ struct OutcomeWriter: Sendable {
                 FROM unnest(\(records.vehicleIDs)::text[], \(records.keys)::text[], \(records.eventIDs)::text[], \(records.commands)::text[],
                             \(records.outcomes)::text[], \(records.reasons)::text[], \(records.attempts)::text[], \(records.latencies)::text[])
                     AS r(vehicle_id, key, event_id, command, outcome, reason, attempt, latency)
+                -- A write retried after a lost connection, or one for a vehicle another process took over, logs nothing.
+                WHERE EXISTS (SELECT 1 FROM vehicle_states v WHERE v.vehicle_id = r.vehicle_id::uuid AND v.lease_owner = \(processName))
                 RETURNING 1
             ), input AS (
                 SELECT u.vehicle_id::uuid AS vehicle_id, u.applied, u.restored::boolean AS restored
@@ -160,6 +162,8 @@ struct OutcomeWriter: Sendable {
                 FROM unnest(\(records.vehicleIDs)::text[], \(records.keys)::text[], \(records.eventIDs)::text[], \(records.commands)::text[],
                             \(records.outcomes)::text[], \(records.reasons)::text[], \(records.attempts)::text[], \(records.latencies)::text[])
                     AS r(vehicle_id, key, event_id, command, outcome, reason, attempt, latency)
+                -- A write retried after a lost connection, or one for a vehicle another process took over, logs nothing.
+                WHERE EXISTS (SELECT 1 FROM vehicle_states v WHERE v.vehicle_id = r.vehicle_id::uuid AND v.lease_owner = \(processName))
                 RETURNING 1
             ), input AS (
                 SELECT u.vehicle_id::uuid AS vehicle_id, u.applied, NULLIF(u.plugged_in, '')::boolean AS plugged_in,

@@ -74,6 +74,8 @@ public final class ReconcilerWorker: Sendable {
     let configuration: Configuration
     private let inFlight = Atomic<Int>(0)
     let writer: OutcomeWriter
+    /// The vehicles this process's `run` is reconciling now.
+    private let working = Mutex<Set<String>>([])
 
     public init(
         pool: PostgresPool, vendors: [VendorName: any VehicleAPI], access: any VendorAccess, pacer: Pacer, metrics: MetricsRegistry,
@@ -96,7 +98,10 @@ public final class ReconcilerWorker: Sendable {
     public func run() async {
         let wake = try? await pool.listen(channel: Scheduler.wakeChannel)
         await withDiscardingTaskGroup { group in
+            // A claim whose answer was lost with the connection may have leased vehicles nobody here works on.
+            var leasesMayBeOrphaned = false
             while !Task.isCancelled {
+                if leasesMayBeOrphaned, (try? await releaseOrphanedLeases()) != nil { leasesMayBeOrphaned = false }
                 let room = configuration.maxInFlight - inFlight.load(ordering: .relaxed)
                 var claimed: [Claimed] = []
                 if room >= min(configuration.batchSize, configuration.maxInFlight) / 4 {
@@ -106,13 +111,16 @@ public final class ReconcilerWorker: Sendable {
                     } catch is CancellationError {
                         return
                     } catch {
+                        if (error as? PostgresError)?.isConnectionLoss == true { leasesMayBeOrphaned = true }
                         logger.error("claiming work failed", metadata: ["error": "\((error as? PostgresError).map { String(describing: $0) } ?? "\(type(of: error))")"])
                     }
                 }
                 for vehicle in claimed {
                     inFlight.add(1, ordering: .relaxed)
+                    _ = working.withLock { $0.insert(vehicle.vehicleID) }
                     group.addTask {
                         await self.reconcile(vehicle)
+                        _ = self.working.withLock { $0.remove(vehicle.vehicleID) }
                         self.inFlight.subtract(1, ordering: .relaxed)
                     }
                 }
@@ -190,6 +198,20 @@ public final class ReconcilerWorker: Sendable {
         }
     }
 
+    /// Gives back the leases this process holds on vehicles it is not working on: after a claim whose answer was lost
+    /// (the database restarted under it), they would otherwise wait for the whole lease to run out.
+    func releaseOrphanedLeases() async throws {
+        let working = self.working.withLock { Array($0) }
+        let released = try await pool.execute(
+            """
+            UPDATE vehicle_states SET lease_owner = NULL, lease_until = NULL
+            WHERE lease_owner = \(configuration.processName) AND NOT (vehicle_id::text = ANY(\(working)::text[]))
+            """)
+        if let released, released > 0 {
+            logger.warning("released leases orphaned by a lost claim", metadata: ["vehicles": "\(released)"])
+        }
+    }
+
     // MARK: One vehicle
 
     /// A vendor call's record, written with the vehicle's outcome.
@@ -246,7 +268,7 @@ public final class ReconcilerWorker: Sendable {
                 }
                 let captured = PriorSettings(
                     charging: state.charging ?? false, amps: state.amps ?? state.maxAmps, chargeLimit: state.chargeLimit.map { Int($0.rounded()) })
-                try await recordCapture(vehicle, captured, state)
+                try await recording { try await recordCapture(vehicle, captured, state) }
                 prior = captured
             }
             let capabilities = VehicleCapabilities(for: vehicle.snapshot)
@@ -256,7 +278,7 @@ public final class ReconcilerWorker: Sendable {
                     try await api.send(command, to: vehicle.vendorVehicleID, accessToken: token)
                 }
             }
-            try await recordSuccess(vehicle, records: records)
+            try await recording { try await recordSuccess(vehicle, records: records) }
         } catch let Failure.vendor(error, records) {
             await recordFailure(vehicle, error: error, records: records)
         } catch let error as VendorError {
@@ -392,23 +414,43 @@ public final class ReconcilerWorker: Sendable {
         let unreachable = !blocked && attempts >= configuration.maxAttempts
         if unreachable { delay = max(delay, 300) }
         do {
-            try await pool.execute(
-                """
-                WITH log AS (\(unescaped: Self.insertRecordsSQL)
-                    SELECT \(vehicle.vehicleID)::uuid, r.key, \(vehicle.eventID), r.command, r.outcome, NULLIF(r.reason, ''), \(attempts),
-                           r.latency::int, \(configuration.processName)
-                    FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
-                                \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
-                    RETURNING 1)
-                UPDATE vehicle_states SET attempts = \(attempts), last_error = \(error.reason), unreachable = \(unreachable),
-                    blocked_generation = CASE WHEN \(blocked) THEN generation ELSE blocked_generation END,
-                    next_attempt_at = now() + make_interval(secs => \(delay)), lease_owner = NULL, lease_until = NULL
-                WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
-                """)
+            try await recording {
+                try await pool.execute(
+                    """
+                    WITH log AS (\(unescaped: Self.insertRecordsSQL)
+                        SELECT \(vehicle.vehicleID)::uuid, r.key, \(vehicle.eventID), r.command, r.outcome, NULLIF(r.reason, ''), \(attempts),
+                               r.latency::int, \(configuration.processName)
+                        FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
+                                    \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
+                        WHERE EXISTS (SELECT 1 FROM vehicle_states WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName))
+                        RETURNING 1)
+                    UPDATE vehicle_states SET attempts = \(attempts), last_error = \(error.reason), unreachable = \(unreachable),
+                        blocked_generation = CASE WHEN \(blocked) THEN generation ELSE blocked_generation END,
+                        next_attempt_at = now() + make_interval(secs => \(delay)), lease_owner = NULL, lease_until = NULL
+                    WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
+                    """)
+            }
         } catch {
             logger.error("recording a failure failed", metadata: ["vehicle_id": "\(vehicle.vehicleID)"])
         }
         metrics.increment("curtail_reconcile_failures_total", help: "Failed reconcile attempts by kind.", labels: .init([("kind", "\(error.kind)")]))
+    }
+
+    /// Runs a write recording a vehicle's outcome again while the database is away (a restart, a failover), for up to
+    /// half the lease: the vendor already acted, and leaving the lease to expire would stall the vehicle for the whole
+    /// lease and send its commands again. The writes are guarded by the lease, so a repeat after a commit whose answer
+    /// was lost changes nothing.
+    private func recording(_ write: () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + configuration.lease / 2
+        var pause = Duration.milliseconds(250)
+        while true {
+            do {
+                return try await write()
+            } catch let error as PostgresError where error.isConnectionLoss && ContinuousClock.now + pause < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(4))
+            }
+        }
     }
 
     /// Telemetry younger than this (seconds) stands in for a capture read.

@@ -66,6 +66,11 @@ public final class Simulator: Sendable {
         ControlRoutes(simulator: self).register(on: &router)
     }
 
+    /// Whether `vendor` is in an injected outage (`outage_seconds`): its token endpoint drops requests too.
+    func isDown(_ vendor: Vendor) -> Bool {
+        faultState.withLock { $0 }.isOutage(vendor: vendor, now: store.wallNow())
+    }
+
     /// Idle-sleep threshold in force (simulated seconds).
     var sleepAfter: Double? { faultState.withLock { $0.fallAsleepAfter } }
 

@@ -85,6 +85,26 @@ import Testing
         }
     }
 
+    @Test func outage_DropsVendorAndTokenRequests_UntilItEnds_WhileControlStaysUp() async throws {
+        try await SimFixture.run(vehicles: 30) { f in
+            let v = f.vehicle { $0.vendor == .tesla }
+            let sc = f.vehicle { $0.vendor == .smartcar }
+            let down = try await f.client.post("/_sim/faults", json: #"{"outage_seconds": 120}"#)
+            #expect(down.status == 200)
+            await #expect(throws: (any Error).self) { _ = try await f.client.get("/api/1/vehicles", token: f.token(for: v)) }
+            await #expect(throws: (any Error).self) { _ = try await f.client.get("/v2.0/vehicles", token: f.token(for: sc)) }
+            await #expect(throws: (any Error).self) { _ = try await f.client.post("/oauth2/v3/token") }
+            await #expect(throws: (any Error).self) { _ = try await f.client.post("/oauth/token") }
+            #expect(try await f.client.get("/_sim/vehicles/\(v.vendorID)").status == 200)
+            #expect(try await f.client.get("/_sim/faults").json["outage_until"] != .null)
+            f.clock.advance(by: 121)
+            #expect(try await f.client.get("/api/1/vehicles", token: f.token(for: v)).status == 200)
+            #expect(try await f.client.get("/v2.0/vehicles", token: f.token(for: sc)).status == 200)
+            #expect(try await f.client.post("/oauth2/v3/token").status == 400)
+            #expect(try await f.client.post("/_sim/faults", json: #"{"outage_seconds": "long"}"#).status == 422)
+        }
+    }
+
     @Test func faults_PutVehiclesToSleepAndOutOfReach() async throws {
         try await SimFixture.run(vehicles: 30) { f in
             let v = f.vehicle { $0.vendor == .tesla }

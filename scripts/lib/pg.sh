@@ -19,10 +19,8 @@ pg_up() {
     "${run[@]}" "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres -A trust -E UTF8 \
         --locale=C.UTF-8 --no-sync --no-instructions >"$PG_TMP/initdb.log" 2>&1 \
         || { cat "$PG_TMP/initdb.log" >&2; return 1; }
-    "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 30 \
-        -o "-c listen_addresses='' -c unix_socket_directories='$PG_TMP' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-        start >/dev/null || { cat "$PG_TMP/server.log" >&2; return 1; }
     export PG_BIN PG_TMP
+    pg_start || return 1
     export DATABASE_URL="postgresql://postgres@/postgres?host=$PG_TMP"
     export PGHOST="$PG_TMP" PGUSER=postgres PGDATABASE=postgres
 }
@@ -34,4 +32,21 @@ pg_down() {
     "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$PG_TMP"
     unset PG_TMP
+}
+
+# Starts the server pg_up created again after pg_stop (same data, same socket).
+pg_start() {
+    local run=()
+    [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
+    "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 30 \
+        -o "-c listen_addresses='' -c unix_socket_directories='$PG_TMP' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        start >/dev/null || { cat "$PG_TMP/server.log" >&2; return 1; }
+}
+
+# Stops it, keeping the data: `pg_stop fast` (clients disconnected, clean shutdown) or `pg_stop immediate` (a crash:
+# recovery on the next start). For fault scripts.
+pg_stop() {
+    local run=()
+    [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
+    "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m "${1:-fast}" -w stop >/dev/null
 }

@@ -10,7 +10,9 @@ import Reports
 /// `horizon` ago, it refreshes the measurements and, when an interval has been frozen since the last publication
 /// (the end of each interval, and the event's end), stores the event's report through the VTN (created the first
 /// time, then replaced: a rolling report), so `GET /openadr3/3.0.1/reports?eventID=` returns it and subscribers are
-/// notified. The report is owned by the event's owner, with `clientName` `curtail`.
+/// notified. The report is owned by the event's owner, with `clientName` `curtail`. A deleted event is still measured
+/// but gets no report object (the VTN has forgotten it and refuses one), and one event's failure does not stop the
+/// others being published.
 public struct ReportPublisher: Sendable {
     let pool: PostgresPool
     let reports: ReportStore
@@ -55,7 +57,7 @@ public struct ReportPublisher: Sendable {
     func publishOnce(now: Date, costs: inout [String: TimeInterval]) async throws -> [String] {
         let rows = try await pool.query(
             """
-            SELECT id, owner::text AS owner FROM events
+            SELECT id, owner::text AS owner, deleted_at IS NOT NULL AS deleted FROM events
             WHERE starts_at <= \(now) AND least(ends_at, coalesce(cancelled_at, ends_at)) > \(now.addingTimeInterval(-horizon))
             ORDER BY starts_at
             """)
@@ -65,51 +67,57 @@ public struct ReportPublisher: Sendable {
         metrics.set("curtail_events_active", help: "Events in progress.", to: Double(try active.first?.decode(Int.self, column: "n") ?? 0))
         for row in rows {
             let id = try row.decode(String.self, column: "id"), owner = try row.decode(String.self, column: "owner")
-            // One event's failure (e.g. a report the store refuses for a deleted event) must not stop the others'.
+            let deleted = try row.decode(Bool.self, column: "deleted")
             do {
-                let started = ContinuousClock.now
-                let measured = try await reports.refresh(eventID: id, now: now, maxAge: max(10, 10 * (costs[id] ?? 0)))
-                if measured > 0 {
-                    let elapsed = ContinuousClock.now - started
-                    costs[id] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                    metrics.observe(
-                        "curtail_report_refresh_duration_seconds", help: "Time to re-measure an event's running or newly ended intervals.",
-                        value: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-                    metrics.increment("curtail_report_windows_measured_total", help: "Event intervals and rebound bins measured.", by: Double(measured))
-                }
-                let state = try await pool.query(
-                    """
-                    SELECT (SELECT count(*)::int FROM report_intervals WHERE event_id = \(id) AND final) AS final_count,
-                           e.openadr_report_id, coalesce(e.published_count, 0) AS published_count
-                    FROM (SELECT 1) one LEFT JOIN report_events e ON e.event_id = \(id)
-                    """)
-                guard let first = state.first else { continue }
-                let finalCount = try first.decode(Int.self, column: "final_count")
-                let publishedCount = try first.decode(Int.self, column: "published_count")
-                guard finalCount > publishedCount else { continue }
-                let report = try await reports.openADRReport(eventID: id, now: now)
-                let viewer = Viewer(clientKey: owner, seesAll: true)
-                let stored: Report
-                if let existing = try first.decode(String?.self, column: "openadr_report_id"),
-                    let replaced = try? await store.replaceReport(id: existing, with: report, viewer: viewer)
-                {
-                    stored = replaced
-                } else {
-                    stored = try await store.createReport(report, viewer: viewer)
-                }
-                try await pool.execute(
-                    """
-                    INSERT INTO report_events (event_id, openadr_report_id, published_count) VALUES (\(id), \(stored.id), \(finalCount))
-                    ON CONFLICT (event_id) DO UPDATE SET openadr_report_id = EXCLUDED.openadr_report_id, published_count = EXCLUDED.published_count
-                    """)
-                metrics.increment("curtail_reports_published_total", help: "OpenADR report objects published for events.")
-                published.append(id)
+                if try await publish(eventID: id, owner: owner, deleted: deleted, now: now, costs: &costs) { published.append(id) }
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                logger.error("report publication failed for an event", metadata: ["event_id": "\(id)", "error_type": "\(type(of: error))"])
+                logger.error("report publication failed", metadata: ["event_id": "\(id)", "error": "\(error)"])
             }
         }
         return published
+    }
+
+    /// Measures one event and, when an interval became final, (re)publishes its report object; `true` if it did.
+    private func publish(eventID id: String, owner: String, deleted: Bool, now: Date, costs: inout [String: TimeInterval]) async throws -> Bool {
+        let started = ContinuousClock.now
+        let measured = try await reports.refresh(eventID: id, now: now, maxAge: max(10, 10 * (costs[id] ?? 0)))
+        if measured > 0 {
+            let elapsed = ContinuousClock.now - started
+            costs[id] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            metrics.observe(
+                "curtail_report_refresh_duration_seconds", help: "Time to re-measure an event's running or newly ended intervals.",
+                value: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            metrics.increment("curtail_report_windows_measured_total", help: "Event intervals and rebound bins measured.", by: Double(measured))
+        }
+        guard !deleted else { return false }
+        let state = try await pool.query(
+            """
+            SELECT (SELECT count(*)::int FROM report_intervals WHERE event_id = \(id) AND final) AS final_count,
+                   e.openadr_report_id, coalesce(e.published_count, 0) AS published_count
+            FROM (SELECT 1) one LEFT JOIN report_events e ON e.event_id = \(id)
+            """)
+        guard let first = state.first else { return false }
+        let finalCount = try first.decode(Int.self, column: "final_count")
+        let publishedCount = try first.decode(Int.self, column: "published_count")
+        guard finalCount > publishedCount else { return false }
+        let report = try await reports.openADRReport(eventID: id, now: now)
+        let viewer = Viewer(clientKey: owner, seesAll: true)
+        let stored: Report
+        if let existing = try first.decode(String?.self, column: "openadr_report_id"),
+            let replaced = try? await store.replaceReport(id: existing, with: report, viewer: viewer)
+        {
+            stored = replaced
+        } else {
+            stored = try await store.createReport(report, viewer: viewer)
+        }
+        try await pool.execute(
+            """
+            INSERT INTO report_events (event_id, openadr_report_id, published_count) VALUES (\(id), \(stored.id), \(finalCount))
+            ON CONFLICT (event_id) DO UPDATE SET openadr_report_id = EXCLUDED.openadr_report_id, published_count = EXCLUDED.published_count
+            """)
+        metrics.increment("curtail_reports_published_total", help: "OpenADR report objects published for events.")
+        return true
     }
 }

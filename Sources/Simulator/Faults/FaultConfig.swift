@@ -11,6 +11,7 @@ import Foundation
 ///  "timeout_rate": 0.01, "timeout_seconds": 600,  // no answer: hold the request, then drop the connection
 ///  "drop_rate": 0.01,                         // close the connection without answering
 ///  "rate_limit_burst": {"seconds": 30, "retry_after_seconds": 30},  // every request 429 for the next 30 s
+///  "outage_seconds": 120,                     // the vendor down: every request, token ones too, dropped unanswered
 ///  "fall_asleep_after_seconds": 900,          // Teslas idle this long (simulated) fall asleep; 0: never
 ///  "wake_delay_seconds": 15,                  // simulated seconds from wake_up to online
 ///  "tesla_proxy_reasons": false,              // refusals as the tesla-http-proxy words them
@@ -29,6 +30,8 @@ public struct FaultConfig: Sendable {
     /// Wall-clock time until which every vendor request is refused with 429.
     public var burstUntil: Double?
     public var burstRetryAfter = 30
+    /// Wall-clock time until which the vendor is down: every request (token endpoints included) is dropped unanswered.
+    public var outageUntil: Double?
     /// Simulated seconds of idleness after which a Tesla falls asleep; `nil`: never. Defaults to 15 minutes.
     public var fallAsleepAfter: Double? = 900
     /// Simulated seconds from `wake_up` to online. Defaults to 15 s (Tesla says 10–60 s are typical).
@@ -107,6 +110,10 @@ public struct FaultConfig: Sendable {
             config.burstUntil = now + seconds
             config.burstRetryAfter = burst["retry_after_seconds"]?.intValue ?? Int(seconds.rounded(.up))
         }
+        if let outage = json["outage_seconds"], outage != .null {
+            guard let seconds = outage.doubleValue, seconds >= 0 else { throw FaultParseError("outage_seconds must be a number ≥ 0") }
+            config.outageUntil = now + seconds
+        }
         if let sleep = json["fall_asleep_after_seconds"] {
             let seconds = sleep.doubleValue ?? 0
             config.fallAsleepAfter = seconds > 0 ? seconds : nil
@@ -128,6 +135,7 @@ public struct FaultConfig: Sendable {
             ("drop_rate", .double(dropRate)),
             ("rate_limit_burst_until", burstUntil.map { .string(ISOTime.format($0)) } ?? .null),
             ("rate_limit_burst_retry_after_seconds", .int(burstRetryAfter)),
+            ("outage_until", outageUntil.map { .string(ISOTime.format($0)) } ?? .null),
             ("fall_asleep_after_seconds", fallAsleepAfter.map { .double($0) } ?? .null),
             ("wake_delay_seconds", .double(wakeDelay)),
             ("tesla_proxy_reasons", .bool(teslaProxyReasons)),
@@ -143,9 +151,17 @@ public struct FaultConfig: Sendable {
         case burst(retryAfter: Int)
     }
 
+    /// Whether `vendor` is down at `now` (``outageUntil``).
+    func isOutage(vendor: Vendor, now: Double) -> Bool {
+        if let scope = self.vendor, scope != vendor { return false }
+        guard let until = outageUntil else { return false }
+        return now < until
+    }
+
     /// Draws this request's latency and action.
     func decide(vendor: Vendor, now: Double) -> (delay: Double, action: Action) {
         if let scope = self.vendor, scope != vendor { return (0, .proceed) }
+        if isOutage(vendor: vendor, now: now) { return (0, .drop) }
         let delay =
             latencyJitter > 0
             ? max(0, Double.random(in: (latencyMean - latencyJitter)...(latencyMean + latencyJitter))) : latencyMean

@@ -12,7 +12,9 @@ struct SmartcarRoutes: Sendable {
     ]
 
     func register(on router: inout Router) {
-        router.post("/oauth/token") { request, _ in token(request) }
+        router.post("/oauth/token") { request, _ in
+            simulator.isDown(.smartcar) ? .dropConnection : token(request)
+        }
         router.get("/v2.0/user") { request, _ in
             try await faulted {
                 let account = try authenticate(request)

@@ -11,7 +11,9 @@ struct TeslaRoutes: Sendable {
 
     func register(on router: inout Router) {
         router.get("/status") { _, _ in .text("ok") }
-        router.post("/oauth2/v3/token") { request, _ in token(request) }
+        router.post("/oauth2/v3/token") { request, _ in
+            simulator.isDown(.tesla) ? .dropConnection : token(request)
+        }
         router.get("/api/1/users/region") { request, _ in
             try await faulted {
                 let account = try authenticate(request).get()
