@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Planner", "Vendors"]),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["API", "Reconciler", "Fleet", "Events", "Simulator", "Vendors", "HTTP", "Postgres", "Secrets", "Observability"]
+            dependencies: ["API", "Reconciler", "Fleet", "Events", "Simulator", "Vendors", "HTTP", "Postgres", "Secrets", "Observability", "Reports"]
         ),
         .testTarget(name: "VendorsTests", dependencies: ["Vendors", "Simulator", "HTTP"]),
         .testTarget(name: "FleetTests", dependencies: ["API", "Fleet", "HTTP", "Postgres", "Simulator", "Vendors"]),

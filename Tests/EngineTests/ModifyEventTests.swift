@@ -45,8 +45,11 @@ import Testing
 
             // Level 1: vehicles that can set amps are limited to their minimum, and the simulator draws that.
             let sim1 = Dictionary(uniqueKeysWithValues: try await h.simVehicles().map { ($0.id, $0) })
+            // Only vehicles charging before the event are limited: the others were targeted too (their state was
+            // unknown), found idle by the capture read and left alone without a command.
+            let chargingBefore = Set(before.filter(\.charging).map(\.id))
             var limited: [String] = []
-            for state in try await states(h) where state.desired.hasPrefix("limited:") {
+            for state in try await states(h) where state.desired.hasPrefix("limited:") && chargingBefore.contains(state.vendorID) {
                 #expect(state.applied == state.desired, "\(state.vendorID) \(state.applied) ≠ \(state.desired)")
                 let amps = try #require(Int(state.desired.dropFirst("limited:".count)))
                 #expect(sim1[state.vendorID]?.amps == amps, "\(state.vendorID) draws \(sim1[state.vendorID]?.amps ?? -1) A, limited to \(amps)")

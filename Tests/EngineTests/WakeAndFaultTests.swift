@@ -3,6 +3,7 @@ import Foundation
 import HTTP
 import Postgres
 import Reconciler
+import Reports
 import Testing
 import Vendors
 
@@ -50,7 +51,7 @@ import Vendors
             let stopped = try await h.app.pool.query(
                 """
                 SELECT v.vendor_vehicle_id FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id
-                WHERE s.applied = 'stopped' AND v.vendor = 'tesla' ORDER BY v.vendor_vehicle_id LIMIT 1
+                WHERE s.applied = 'stopped' AND s.prior_charging AND v.vendor = 'tesla' ORDER BY v.vendor_vehicle_id LIMIT 1
                 """)
             let sleeper = try #require(try stopped.first?.decode(String.self, column: "vendor_vehicle_id"), "no Tesla was stopped")
             let sleeperKey = try await vehicleKey(h, vendorID: sleeper)
@@ -108,7 +109,13 @@ import Vendors
             let utility = try await h.token([.readAll, .writePrograms, .writeEvents])
             try await h.enrollAll(group: "tf", operatorToken: operatorToken)
             let before = try await h.simVehicles()
-            let unreachable = try #require(before.first { $0.charging && $0.vendor == "tesla" })
+            // A Smartcar vehicle: out of reach, it fails as such. (An unreachable Tesla answers 408 like a sleeping
+            // one, and a sleeping car is not charging: with its state unknown, the capture read leaves it alone.)
+            // One Smartcar can stop (GM cars below 50 % and Nissans cannot, and are left alone instead).
+            let stoppable: Set<String> = ["FORD", "LINCOLN", "BMW", "VOLKSWAGEN", "HYUNDAI", "KIA", "AUDI", "RIVIAN", "VOLVO", "MERCEDES-BENZ"]
+            let unreachable = try #require(
+                before.first { $0.charging && $0.vendor == "smartcar" && stoppable.contains($0.make.uppercased()) }
+                    ?? before.first { $0.charging && $0.vendor == "smartcar" && $0.make.uppercased() != "NISSAN" && $0.soc >= 60 })
             let unreachableKey = try await vehicleKey(h, vendorID: unreachable.id)
             let eventID = try await h.postEvent(utilityToken: utility, group: "tf", payload: ["type": "SIMPLE", "values": [3]])
             // The fleet is known before the faults start, so the planner targets the vehicle that then goes out of reach.
@@ -159,11 +166,19 @@ import Vendors
                 }
             }
             #expect(stopped > 0)
-            // The event's report names it unreachable.
+            // The event's report names it unreachable. Measuring is the report publisher's job (it does not run in
+            // this harness): measure now, as `curtail reports refresh` would.
+            _ = try await ReportStore(pool: h.app.pool).refresh(eventID: eventID, maxAge: 0)
             let report = try #require(
                 try await h.call(.get, h.apiBase + "/v1/events/\(eventID)/vehicles?state=unreachable", token: operatorToken, expect: 200)
                     as? [[String: Any]])
-            #expect(report.map { $0["vendor_vehicle_id"] as? String } == [unreachable.id])
+            let measured = try await h.app.pool.query(
+                "SELECT string_agg(m.interval_index || ':' || m.target || ':' || m.state, ', ') AS s FROM interval_measurements m WHERE m.vehicle_id = \(unreachableKey)::uuid")
+            let commands = try await h.app.pool.query(
+                "SELECT string_agg(c.command || '=' || c.outcome || '#' || c.attempt, ', ' ORDER BY c.id) AS s FROM vehicle_commands c WHERE c.vehicle_id = \(unreachableKey)::uuid")
+            let measuredText = try measured.first?.decode(String?.self, column: "s") ?? "none"
+            let commandsText = try commands.first?.decode(String?.self, column: "s") ?? "none"
+            #expect(report.map { $0["vendor_vehicle_id"] as? String } == [unreachable.id], "measured: \(measuredText); commands: \(commandsText)")
 
             // Restore under a 429 burst: every vendor request is refused for 3 s, Retry-After the rest of the burst.
             try await h.call(.post, h.simBase + "/_sim/faults", json: [
