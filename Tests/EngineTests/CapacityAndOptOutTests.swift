@@ -45,7 +45,7 @@ import Testing
             _ = try await h.postEvent(utilityToken: utility, group: "oo", payload: ["type": "SIMPLE", "values": [3]])
             try await settle(h)
             let stopped = try await h.app.pool.query(
-                "SELECT v.id::text AS id, v.vendor_vehicle_id FROM vehicles v JOIN vehicle_states s ON s.vehicle_id = v.id WHERE s.applied = 'stopped' LIMIT 1")
+                "SELECT v.id::text AS id, v.vendor_vehicle_id FROM vehicles v JOIN vehicle_states s ON s.vehicle_id = v.id WHERE s.applied = 'stopped' AND s.prior_charging LIMIT 1")
             let row = try #require(stopped.first)
             let vehicleKey = try row.decode(String.self, column: "id"), vendorID = try row.decode(String.self, column: "vendor_vehicle_id")
             #expect(try await h.simVehicles().first { $0.id == vendorID }?.charging == false)
