@@ -129,8 +129,10 @@ import Vendors
             try await h.scheduler.planOnce(now: Date())
             try await h.reconcileUntilIdle()
             try await h.call(.post, h.simBase + "/_sim/faults", json: [
-                "timeout_rate": 0.15, "timeout_seconds": 3, "error_rates": ["503": 0.1], "drop_rate": 0.05, "fall_asleep_after_seconds": NSNull(),
+                "timeout_rate": 0.1, "timeout_seconds": 3, "error_rates": ["503": 0.05], "drop_rate": 0.05, "fall_asleep_after_seconds": NSNull(),
             ], expect: 200)
+            // A vehicle needs about two requests per attempt: at 20 % faults a reachable one fails eight attempts in
+            // a row once in ~3,000, so only the unreachable one should end there.
             // Retries are paced by backoff: make every failed vehicle due again and reconcile, enough rounds to reach
             // the attempts after which a vehicle counts as unreachable.
             for _ in 0..<9 {
