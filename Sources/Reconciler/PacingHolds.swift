@@ -5,8 +5,9 @@ import Vendors
 /// Vendor rate-limit holds (a 429's `Retry-After`), persisted in `pacing_holds` so that they survive a restart and
 /// every process sees them, and mirrored into this process's ``Pacer``.
 ///
-/// The database is the authority: claims skip held vehicles (``notHeld(vehicleID:)``), and a claim lifts the
-/// Pacer's older in-memory holds on what it claimed (the hold expired or was cleared). Token buckets stay per
+/// The database is the authority: a reconciler claim that meets a held vehicle releases it at once until the hold's
+/// end (``heldUntil(vehicleID:)``; no vendor call, no sleeping worker), the sampler skips it, and a claim lifts the
+/// Pacer's older in-memory holds on what it did claim (the hold expired or was cleared). Token buckets stay per
 /// process (a restarted process starts with full buckets); the vendor's 429 is what a persisted hold catches.
 struct PacingHolds: Sendable {
     let pool: PostgresPool
@@ -43,13 +44,19 @@ struct PacingHolds: Sendable {
         error.reason.hasPrefix("RATE_LIMIT:VEHICLE")
     }
 
-    /// A claim's condition: neither the `vehicle_states` row's vehicle (`vehicleID`: its column, qualified) nor its
-    /// vendor account is held. Two primary-key probes per candidate row.
-    static func notHeld(vehicleID column: String) -> String {
+    /// The end of the hold on a `vehicle_states` row's vehicle (`column`: its id, qualified) or on its vendor account,
+    /// NULL when neither was ever held: two primary-key probes per candidate row. Compare with `now()`.
+    static func heldUntil(vehicleID column: String) -> String {
         """
-        NOT EXISTS (SELECT 1 FROM pacing_holds h WHERE h.scope = 'vehicle' AND h.id = \(column) AND h.held_until > now())
-        AND NOT EXISTS (SELECT 1 FROM pacing_holds h JOIN vehicles hv ON h.scope = 'account' AND h.id = hv.account_id
-                        WHERE hv.id = \(column) AND h.held_until > now())
+        greatest((SELECT h.held_until FROM pacing_holds h WHERE h.scope = 'vehicle' AND h.id = \(column)),
+                 (SELECT h.held_until FROM pacing_holds h JOIN vehicles hv ON h.scope = 'account' AND h.id = hv.account_id
+                  WHERE hv.id = \(column)))
         """
+    }
+
+    /// `last_error` for a vehicle released until `until` (an SQL timestamptz expression): "rate-limited until
+    /// 2026-11-23T09:15:00Z (vendor hold)". `cause` is a ``PacingDeferral/Cause``.
+    static func rateLimitedUntil(_ until: String, _ cause: PacingDeferral.Cause) -> String {
+        "'rate-limited until ' || to_char((\(until)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ' (\(cause.rawValue))'"
     }
 }

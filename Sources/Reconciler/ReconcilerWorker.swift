@@ -152,15 +152,22 @@ public final class ReconcilerWorker: Sendable {
         let rows = try await pool.query(
             """
             WITH due AS (
-                SELECT vehicle_id FROM vehicle_states
+                SELECT vehicle_id, \(unescaped: PacingHolds.heldUntil(vehicleID: "vehicle_states.vehicle_id")) AS held_until
+                FROM vehicle_states
                 WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND next_attempt_at <= now()
                   AND (lease_until IS NULL OR lease_until < now())
-                  AND \(unescaped: PacingHolds.notHeld(vehicleID: "vehicle_states.vehicle_id"))
                 ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            ), held AS (
+                -- A vendor's Retry-After holds it (pacing_holds, any process's 429): not claimed, due again when the
+                -- hold ends, and saying so. No worker sleeps on it, and no process spins on it.
+                UPDATE vehicle_states s SET next_attempt_at = due.held_until,
+                    last_error = \(unescaped: PacingHolds.rateLimitedUntil("due.held_until", .vendorHold))
+                FROM due WHERE s.vehicle_id = due.vehicle_id AND due.held_until > now()
+                RETURNING 1
             ), claimed AS (
                 UPDATE vehicle_states s SET lease_owner = \(configuration.processName),
                     lease_until = now() + make_interval(secs => \(leaseSeconds))
-                FROM due WHERE s.vehicle_id = due.vehicle_id
+                FROM due WHERE s.vehicle_id = due.vehicle_id AND (due.held_until IS NULL OR due.held_until <= now())
                 RETURNING s.*
             )
             SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
@@ -456,8 +463,7 @@ public final class ReconcilerWorker: Sendable {
                     RETURNING 1),
                 until AS (SELECT now() + make_interval(secs => \(seconds)) AS at)
                 UPDATE vehicle_states SET next_attempt_at = until.at, lease_owner = NULL, lease_until = NULL,
-                    last_error = 'rate-limited until ' || to_char(until.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                        || ' (' || \(deferral.cause.rawValue) || ')'
+                    last_error = \(unescaped: PacingHolds.rateLimitedUntil("until.at", deferral.cause))
                 FROM until
                 WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
                 """)

@@ -15,6 +15,24 @@ import Testing
         try await h.app.pool.query(sql).first?.decode(Int.self, column: "n") ?? -1
     }
 
+    /// Every pending vehicle is released until its hold's end (±`slack` s, from `heldLeft`) and says so.
+    func expectReleasedUntilTheHoldsEnd(_ h: EngineHarness, _ heldLeft: [String: Double], slack: Double, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let rows = try await h.app.pool.query(
+            """
+            SELECT v.vendor_vehicle_id, extract(epoch FROM s.next_attempt_at - now())::float8 AS due_in, s.last_error, s.lease_owner, s.attempts
+            FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id WHERE s.desired <> s.applied
+            """)
+        for row in rows {
+            let id = try row.decode(String.self, column: "vendor_vehicle_id")
+            let dueIn = try row.decode(Double.self, column: "due_in"), lastError = try row.decode(String?.self, column: "last_error") ?? ""
+            let left = heldLeft[id] ?? 0
+            #expect(abs(dueIn - left) < slack, "\(id) due in \(dueIn) s, held for \(left) s", sourceLocation: sourceLocation)
+            #expect(lastError.hasPrefix("rate-limited until ") && lastError.hasSuffix("(vendor hold)"), "\(id): \(lastError)", sourceLocation: sourceLocation)
+            #expect(try row.decode(String?.self, column: "lease_owner") == nil, sourceLocation: sourceLocation)
+            #expect(try row.decode(Int.self, column: "attempts") == 0, "a hold counted as a failed attempt", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Vehicles (vendor ids) whose desired state is not applied.
     func pending(_ h: EngineHarness) async throws -> Set<String> {
         let rows = try await h.app.pool.query(
@@ -76,17 +94,22 @@ import Testing
             let elapsed = ContinuousClock.now - started
             #expect(elapsed < .seconds(Self.longRetryAfter / 4), "the worker waited \(elapsed) on a \(Self.longRetryAfter) s hold")
             #expect(handled == 0, "held vehicles were claimed")
+            // Released until the hold's end, and saying so: no process spins on them meanwhile.
+            try await expectReleasedUntilTheHoldsEnd(h, heldLeft, slack: 60)
 
             // A second process: fresh Pacer, and every restore due now; the persisted hold alone keeps it off.
             try await h.app.pool.execute("UPDATE vehicle_states SET next_attempt_at = now() WHERE desired <> applied")
             let (other, otherPool) = h.makeReconciler(processName: "other-process", batchSize: 256)
             #expect(try await other.reconcileOnce() == 0, "the second process claimed held vehicles")
             await otherPool.close()
+            try await expectReleasedUntilTheHoldsEnd(h, heldLeft, slack: 60)
             #expect(try await count(h, "SELECT count(*)::int AS n FROM vehicle_commands") == commandsBefore, "a held vehicle was commanded")
             #expect(try await pending(h) == curtailed)
 
-            // The hold ends (as the database says; the first process still remembers 600 s): the restores go through.
+            // The hold's end comes (as the database says, and with it the vehicles' due time; the first process still
+            // remembers 600 s): the restores go through.
             try await h.app.pool.execute("UPDATE pacing_holds SET held_until = now()")
+            try await h.app.pool.execute("UPDATE vehicle_states SET next_attempt_at = now() WHERE desired <> applied")
             try await h.reconcileUntilIdle()
             #expect(try await pending(h).isEmpty)
             try await h.expectRestored(to: before)

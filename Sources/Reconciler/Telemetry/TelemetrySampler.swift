@@ -130,16 +130,16 @@ public final class TelemetrySampler: Sendable {
         let rows = try await pool.query(
             """
             WITH due AS (
-                SELECT vehicle_id FROM vehicle_states
+                SELECT vehicle_id, \(unescaped: PacingHolds.heldUntil(vehicleID: "vehicle_states.vehicle_id")) > now() AS held
+                FROM vehicle_states
                 WHERE sample_until IS NOT NULL AND sample_until > now() AND next_sample_at <= now()
                   AND (sample_lease_until IS NULL OR sample_lease_until < now())
-                  AND \(unescaped: PacingHolds.notHeld(vehicleID: "vehicle_states.vehicle_id"))
                 ORDER BY next_sample_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
             ), claimed AS (
                 UPDATE vehicle_states s SET sample_lease_until = now() + interval '60 seconds',
                     next_sample_at = now() + make_interval(secs => \(intervalSeconds))
                 FROM due WHERE s.vehicle_id = due.vehicle_id
-                RETURNING s.vehicle_id, s.sampled_at,
+                RETURNING s.vehicle_id, s.sampled_at, due.held IS TRUE AS held,
                     -- A command is pending: it comes first, and the sample would spend the vendor budget it needs
                     -- (Smartcar: fewer than 20 requests per vehicle an hour, counted by the vendor across restarts
                     -- and processes). Before a first command the reconciler reads the state itself (the capture),
@@ -149,7 +149,8 @@ public final class TelemetrySampler: Sendable {
             SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
                    c.sampled_at IS NULL AS first_sample
             FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id
-            WHERE v.account_id IS NOT NULL AND v.status = 'active' AND NOT c.command_pending
+            -- A vendor's Retry-After holds it (pacing_holds): pushed back an interval, not read.
+            WHERE v.account_id IS NOT NULL AND v.status = 'active' AND NOT c.command_pending AND NOT c.held
             """)
         let due = try rows.map {
             Due(
