@@ -89,8 +89,26 @@ public struct PacingLimits: Sendable {
     public static let unlimited = PacingLimits(budgets: [:])
 }
 
+/// A request that would have to wait longer than its caller can: nothing was counted. The caller gives the work
+/// up until `wait` has passed (a reconciler worker releases its claim rather than sleep past its lease).
+public struct PacingDeferral: Error, Sendable {
+    public enum Cause: String, Sendable {
+        /// A vendor's `Retry-After` (a 429) holds the vehicle or its account.
+        case vendorHold = "vendor hold"
+        /// A token bucket is empty (this process's pacing budget).
+        case budget = "pacing budget"
+    }
+
+    public let wait: Duration
+    public let cause: Cause
+}
+
 /// Paces vendor requests so that a 429 from a vendor is a bug, not a normal event: token buckets per vehicle (per
 /// request kind) and per account, a hold after a vendor's `Retry-After`, and a cap on requests in flight per vendor.
+///
+/// Everything here is this process's memory: after a restart the buckets start full, and with several processes
+/// each has its own (``PacingLimits/processShare`` splits the budgets). A vendor's 429 is the one signal that
+/// outlives a process: ``PacingHolds`` persists it, and claims skip held vehicles.
 ///
 /// Thread-safe (`Mutex`). Waiting is `Task.sleep`: no thread is held.
 public final class Pacer: Sendable {
@@ -99,9 +117,16 @@ public final class Pacer: Sendable {
         let kind: String
     }
 
+    private struct Hold {
+        var until: ContinuousClock.Instant
+        /// When this process learned of it: a claim that began later saw the persisted hold, so only older ones
+        /// are lifted by ``liftHolds(vehicle:account:learnedBefore:)``.
+        var learned: ContinuousClock.Instant
+    }
+
     private struct State {
         var buckets: [Key: TokenBucket] = [:]
-        var holds: [String: ContinuousClock.Instant] = [:]
+        var holds: [String: Hold] = [:]
         var inFlight: [String: Int] = [:]
         var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     }
@@ -113,10 +138,16 @@ public final class Pacer: Sendable {
     public init(limits: PacingLimits = PacingLimits()) { self.limits = limits }
 
     /// Waits until a `kind` request to `vehicle` of `account` is within every budget of `vendor`, then counts it.
-    public func acquire(_ kind: RequestKind, vendor: String, vehicle: String, account: String) async throws {
+    ///
+    /// - Parameter maxWait: The longest the caller may wait. A longer wait (a vendor's hold of an hour, a Smartcar
+    ///   vehicle's next token minutes away) throws ``PacingDeferral`` at once, counting nothing. `nil`: no bound.
+    public func acquire(_ kind: RequestKind, vendor: String, vehicle: String, account: String, maxWait: Duration? = nil) async throws {
+        var waited = Duration.zero
         while true {
             guard let wait = take(kind, vendor: vendor, vehicle: vehicle, account: account) else { return }
-            try await Task.sleep(for: wait)
+            if let maxWait, waited + wait.duration > maxWait { throw PacingDeferral(wait: wait.duration, cause: wait.cause) }
+            try await Task.sleep(for: wait.duration)
+            waited += wait.duration
         }
     }
 
@@ -129,14 +160,19 @@ public final class Pacer: Sendable {
         take(kind, vendor: vendor, vehicle: vehicle, account: account, reserve: reserve) == nil
     }
 
-    private func take(_ kind: RequestKind, vendor: String, vehicle: String, account: String, reserve: Int = 0) -> Duration? {
+    private struct Wait {
+        let duration: Duration
+        let cause: PacingDeferral.Cause
+    }
+
+    private func take(_ kind: RequestKind, vendor: String, vehicle: String, account: String, reserve: Int = 0) -> Wait? {
         let budget = limits.budgets[vendor] ?? VendorBudget()
         let cost = kind == .data ? budget.dataCost : 1
         let share = limits.processShare
         return state.withLock { state in
             let now = clock.now
             for scope in ["vehicle:\(vehicle)", "account:\(account)"] {
-                if let hold = state.holds[scope], hold > now { return hold - now }
+                if let hold = state.holds[scope], hold.until > now { return Wait(duration: hold.until - now, cause: .vendorHold) }
             }
             // Every bucket this request draws from: (key, make-if-missing).
             var draws: [(Key, () -> TokenBucket)] = []
@@ -165,7 +201,7 @@ public final class Pacer: Sendable {
                 for _ in 0..<cost { _ = bucket.take(now: now) }
                 updated.append((key, bucket))
             }
-            if let longest { return longest }
+            if let longest { return Wait(duration: longest, cause: .budget) }
             for (key, bucket) in updated { state.buckets[key] = bucket }
             return nil
         }
@@ -174,9 +210,21 @@ public final class Pacer: Sendable {
     /// Honours a vendor's `Retry-After` (or a backoff): no request to `scope` until then.
     public func hold(vehicle: String? = nil, account: String? = nil, for duration: Duration) {
         state.withLock { state in
-            let until = clock.now + duration
-            if let vehicle { state.holds["vehicle:\(vehicle)"] = max(state.holds["vehicle:\(vehicle)"] ?? until, until) }
-            if let account { state.holds["account:\(account)"] = max(state.holds["account:\(account)"] ?? until, until) }
+            let now = clock.now
+            let until = now + duration
+            for scope in [vehicle.map { "vehicle:\($0)" }, account.map { "account:\($0)" }].compactMap({ $0 }) {
+                state.holds[scope] = Hold(until: max(state.holds[scope]?.until ?? until, until), learned: now)
+            }
+        }
+    }
+
+    /// Forgets the holds on `vehicle` and `account` learned before `instant`: a claim that started then found no
+    /// persisted hold on them (it expired, or an operator cleared it), and the database is the holds' authority.
+    public func liftHolds(vehicle: String, account: String?, learnedBefore instant: ContinuousClock.Instant) {
+        state.withLock { state in
+            for scope in ["vehicle:\(vehicle)", account.map { "account:\($0)" }].compactMap({ $0 }) {
+                if let hold = state.holds[scope], hold.learned < instant { state.holds[scope] = nil }
+            }
         }
     }
 

@@ -29,11 +29,14 @@ public final class ReconcilerWorker: Sendable {
         /// A capture read is a telemetry sample: the sampler's next sample of that vehicle waits this long
         /// (`CURTAIL_TELEMETRY_INTERVAL`). Defaults to 60 s.
         public var sampleInterval: Duration
+        /// The longest a worker waits on the Pacer for one request (also bounded by what is left of the lease, less
+        /// a call's timeout). A longer wait releases the claim until the wait is over. Defaults to 5 s.
+        public var maxPacingWait: Duration
 
         public init(
             processName: String = Configuration.defaultProcessName, batchSize: Int = 256, maxInFlight: Int = 4096,
             lease: Duration = .seconds(120), maxAttempts: Int = 8, callTimeout: Duration = .seconds(30),
-            sampleInterval: Duration = .seconds(60)
+            sampleInterval: Duration = .seconds(60), maxPacingWait: Duration = .seconds(5)
         ) {
             self.processName = processName
             self.batchSize = batchSize
@@ -42,6 +45,7 @@ public final class ReconcilerWorker: Sendable {
             self.maxAttempts = maxAttempts
             self.callTimeout = callTimeout
             self.sampleInterval = sampleInterval
+            self.maxPacingWait = maxPacingWait
         }
 
         public static var defaultProcessName: String {
@@ -63,6 +67,8 @@ public final class ReconcilerWorker: Sendable {
         let snapshot: VehicleSnapshot
         /// Seconds since the latest telemetry sample, when there is one.
         let telemetryAge: Double?
+        /// When the claim's query began: the lease runs from (a little after) then.
+        let claimedAt: ContinuousClock.Instant
     }
 
     let pool: PostgresPool
@@ -76,6 +82,7 @@ public final class ReconcilerWorker: Sendable {
     let writer: OutcomeWriter
     /// The vehicles this process's `run` is reconciling now.
     private let working = Mutex<Set<String>>([])
+    let holds: PacingHolds
 
     public init(
         pool: PostgresPool, vendors: [VendorName: any VehicleAPI], access: any VendorAccess, pacer: Pacer, metrics: MetricsRegistry,
@@ -89,6 +96,7 @@ public final class ReconcilerWorker: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.writer = OutcomeWriter(pool: pool, processName: configuration.processName, sampleInterval: configuration.sampleInterval)
+        self.holds = PacingHolds(pool: pool, pacer: pacer, logger: logger)
     }
 
     /// Vehicles this process is working on now.
@@ -148,17 +156,26 @@ public final class ReconcilerWorker: Sendable {
 
     func claim(limit: Int) async throws -> [Claimed] {
         let leaseSeconds = Int(configuration.lease.components.seconds)
+        let claimedAt = ContinuousClock.now
         let rows = try await pool.query(
             """
             WITH due AS (
-                SELECT vehicle_id FROM vehicle_states
+                SELECT vehicle_id, \(unescaped: PacingHolds.heldUntil(vehicleID: "vehicle_states.vehicle_id")) AS held_until
+                FROM vehicle_states
                 WHERE desired <> applied AND blocked_generation IS DISTINCT FROM generation AND next_attempt_at <= now()
                   AND (lease_until IS NULL OR lease_until < now())
                 ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            ), held AS (
+                -- A vendor's Retry-After holds it (pacing_holds, any process's 429): not claimed, due again when the
+                -- hold ends, and saying so. No worker sleeps on it, and no process spins on it.
+                UPDATE vehicle_states s SET next_attempt_at = due.held_until,
+                    last_error = \(unescaped: PacingHolds.rateLimitedUntil("due.held_until", .vendorHold))
+                FROM due WHERE s.vehicle_id = due.vehicle_id AND due.held_until > now()
+                RETURNING 1
             ), claimed AS (
                 UPDATE vehicle_states s SET lease_owner = \(configuration.processName),
                     lease_until = now() + make_interval(secs => \(leaseSeconds))
-                FROM due WHERE s.vehicle_id = due.vehicle_id
+                FROM due WHERE s.vehicle_id = due.vehicle_id AND (due.held_until IS NULL OR due.held_until <= now())
                 RETURNING s.*
             )
             SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
@@ -168,7 +185,7 @@ public final class ReconcilerWorker: Sendable {
                    extract(epoch FROM now() - c.sampled_at)::float8 AS telemetry_age
             FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id
             """)
-        return try rows.map { row in
+        let claimed = try rows.map { row in
             let telemetry = VehicleTelemetry(
                 pluggedIn: try row.decode(Bool?.self, column: "plugged_in"), charging: try row.decode(Bool?.self, column: "charging"),
                 amps: try row.decode(Int?.self, column: "amps"), powerKW: try row.decode(Double?.self, column: "power_kw"),
@@ -194,8 +211,11 @@ public final class ReconcilerWorker: Sendable {
                     phases: try row.decode(Int.self, column: "phases"), minAmps: try row.decode(Int.self, column: "min_amps"),
                     maxAmps: try row.decode(Int.self, column: "max_amps"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
                     telemetry: telemetry),
-                telemetryAge: try row.decode(Double?.self, column: "telemetry_age"))
+                telemetryAge: try row.decode(Double?.self, column: "telemetry_age"), claimedAt: claimedAt)
         }
+        // The claim found no persisted hold on these: holds this process learned earlier have ended or were lifted.
+        for vehicle in claimed { pacer.liftHolds(vehicle: vehicle.vehicleID, account: vehicle.accountID, learnedBefore: claimedAt) }
+        return claimed
     }
 
     /// Gives back the leases this process holds on vehicles it is not working on: after a claim whose answer was lost
@@ -225,6 +245,8 @@ public final class ReconcilerWorker: Sendable {
 
     private enum Failure: Error {
         case vendor(VendorError, records: [CommandRecord])
+        /// The Pacer would wait longer than the claim allows: released until the wait is over.
+        case deferred(PacingDeferral, records: [CommandRecord])
         case noAccount
         case noAdapter
     }
@@ -281,6 +303,8 @@ public final class ReconcilerWorker: Sendable {
             try await recording { try await recordSuccess(vehicle, records: records) }
         } catch let Failure.vendor(error, records) {
             await recordFailure(vehicle, error: error, records: records)
+        } catch let Failure.deferred(deferral, records) {
+            await recordDeferral(vehicle, deferral, records: records)
         } catch let error as VendorError {
             await recordFailure(vehicle, error: error, records: records)
         } catch Failure.noAdapter {
@@ -301,7 +325,7 @@ public final class ReconcilerWorker: Sendable {
         _ api: any VehicleAPI, _ kind: RequestKind, _ vehicle: Claimed, _ accountID: String, _ step: String, _ records: inout [CommandRecord],
         wakeIfAsleep: Bool = true, _ body: @Sendable () async throws -> T
     ) async throws -> T {
-        try await pacer.acquire(kind, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: accountID)
+        try await acquire(kind, vehicle, accountID, records)
         let start = ContinuousClock.now
         let result: Result<T, VendorError> = try await pacer.withSlot(vendor: vehicle.vendor.rawValue) {
             do {
@@ -340,7 +364,7 @@ public final class ReconcilerWorker: Sendable {
             records.append(CommandRecord(key: key(vehicle, step), command: step, outcome: outcome, reason: error.reason, latencyMS: milliseconds))
             metrics.increment("curtail_vendor_requests_total", help: "Vendor API requests by outcome.", labels: .init([("vendor", vehicle.vendor.rawValue), ("kind", kind.rawValue), ("outcome", outcome)]))
             if error.kind == .asleep && wakeIfAsleep {
-                try await pacer.acquire(.wake, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: accountID)
+                try await acquire(.wake, vehicle, accountID, records)
                 let token = try? await access.accessToken(forAccount: accountID)
                 if let token {
                     let wake = try? await pacer.withSlot(vendor: vehicle.vendor.rawValue) {
@@ -350,7 +374,7 @@ public final class ReconcilerWorker: Sendable {
                 }
             }
             if case .rateLimited(let retryAfter) = error.kind {
-                pacer.hold(vehicle: vehicle.vehicleID, account: accountID, for: .milliseconds(Int64((retryAfter ?? 5) * 1000)))
+                await holds.hold(after: error, vehicleID: vehicle.vehicleID, accountID: accountID, retryAfter: retryAfter)
             }
             // `.unauthorized`: the access token was refused; refresh it before the next use (a failed refresh is
             // what marks the account for re-consent).
@@ -358,6 +382,19 @@ public final class ReconcilerWorker: Sendable {
                 await access.tokenRejected(forAccount: accountID)
             }
             throw Failure.vendor(error, records: records)
+        }
+    }
+
+    /// Waits on the Pacer for as long as the claim allows: at most `maxPacingWait`, and never so long that the
+    /// call could outlive the lease. A longer wait (a vendor's hold, an empty Smartcar bucket) throws
+    /// ``Failure/deferred(_:records:)``: the claim is released until then, and no process sleeps on the vehicle.
+    private func acquire(_ kind: RequestKind, _ vehicle: Claimed, _ accountID: String, _ records: [CommandRecord]) async throws {
+        let leaseLeft = configuration.lease - (ContinuousClock.now - vehicle.claimedAt) - configuration.callTimeout
+        let maxWait = max(.zero, min(configuration.maxPacingWait, leaseLeft))
+        do {
+            try await pacer.acquire(kind, vendor: vehicle.vendor.rawValue, vehicle: vehicle.vehicleID, account: accountID, maxWait: maxWait)
+        } catch let deferral as PacingDeferral {
+            throw Failure.deferred(deferral, records: records)
         }
     }
 
@@ -451,6 +488,34 @@ public final class ReconcilerWorker: Sendable {
                 pause = min(pause * 2, .seconds(4))
             }
         }
+    }
+
+    /// Released without a failure (no attempt is counted: the vendor was not asked) until the Pacer's wait is over,
+    /// saying why and until when. The calls made before it (a capture, a first command) are recorded.
+    private func recordDeferral(_ vehicle: Claimed, _ deferral: PacingDeferral, records: [CommandRecord]) async {
+        let seconds = max(1, Double(deferral.wait.components.seconds) + Double(deferral.wait.components.attoseconds) / 1e18)
+        do {
+            try await pool.execute(
+                """
+                WITH log AS (\(unescaped: Self.insertRecordsSQL)
+                    SELECT \(vehicle.vehicleID)::uuid, r.key, \(vehicle.eventID), r.command, r.outcome, NULLIF(r.reason, ''), \(vehicle.attempts + 1),
+                           r.latency::int, \(configuration.processName)
+                    FROM unnest(\(records.map(\.key))::text[], \(records.map(\.command))::text[], \(records.map(\.outcome))::text[],
+                                \(records.map { $0.reason ?? "" })::text[], \(records.map { String($0.latencyMS) })::text[]) AS r(key, command, outcome, reason, latency)
+                    WHERE EXISTS (SELECT 1 FROM vehicle_states WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName))
+                    RETURNING 1),
+                until AS (SELECT now() + make_interval(secs => \(seconds)) AS at)
+                UPDATE vehicle_states SET next_attempt_at = until.at, lease_owner = NULL, lease_until = NULL,
+                    last_error = \(unescaped: PacingHolds.rateLimitedUntil("until.at", deferral.cause))
+                FROM until
+                WHERE vehicle_id = \(vehicle.vehicleID)::uuid AND lease_owner = \(configuration.processName)
+                """)
+        } catch {
+            logger.error("recording a deferral failed", metadata: ["vehicle_id": "\(vehicle.vehicleID)"])
+        }
+        metrics.increment(
+            "curtail_reconcile_deferred_total", help: "Claims released because pacing would wait past the bound, by cause.",
+            labels: .init([("cause", deferral.cause == .vendorHold ? "vendor_hold" : "budget")]))
     }
 
     /// Telemetry younger than this (seconds) stands in for a capture read.

@@ -75,4 +75,42 @@ import Vendors
         for _ in 0..<4 { try await pacer.acquire(.command, vendor: "smartcar", vehicle: "v", account: "a") }
         #expect(!pacer.tryAcquire(.command, vendor: "smartcar", vehicle: "v", account: "a"))
     }
+
+    @Test func aWaitBeyondTheBound_ThrowsADeferralWithItsCause_AndCountsNothing() async throws {
+        let pacer = Pacer(limits: PacingLimits(budgets: ["tesla": VendorBudget(perVehicleByKind: [.command: 0.1])]))
+        try await pacer.acquire(.command, vendor: "tesla", vehicle: "v", account: "a", maxWait: .seconds(5))
+        // The bucket's next token is ten minutes away.
+        do {
+            try await pacer.acquire(.command, vendor: "tesla", vehicle: "v", account: "a", maxWait: .seconds(5))
+            Issue.record("waited instead of deferring")
+        } catch let deferral as PacingDeferral {
+            #expect(deferral.cause == .budget)
+            #expect(deferral.wait > .seconds(590) && deferral.wait <= .seconds(600))
+        }
+        // A vendor's hold outranks the budget and names itself.
+        pacer.hold(account: "b", for: .seconds(3600))
+        do {
+            try await pacer.acquire(.command, vendor: "tesla", vehicle: "w", account: "b", maxWait: .seconds(5))
+            Issue.record("waited instead of deferring")
+        } catch let deferral as PacingDeferral {
+            #expect(deferral.cause == .vendorHold)
+            #expect(deferral.wait > .seconds(3590))
+        }
+        // Nothing was counted for "w": once the hold is lifted its one token is there.
+        pacer.liftHolds(vehicle: "w", account: "b", learnedBefore: .now)
+        try await pacer.acquire(.command, vendor: "tesla", vehicle: "w", account: "b", maxWait: .zero)
+    }
+
+    @Test func liftingHolds_ForgetsOnlyThoseLearnedBeforeTheClaim() async throws {
+        let pacer = Pacer(limits: .unlimited)
+        pacer.hold(vehicle: "old", account: "a", for: .seconds(3600))
+        let claimStarted = ContinuousClock.now
+        pacer.hold(vehicle: "new", for: .seconds(3600))
+        pacer.liftHolds(vehicle: "old", account: "a", learnedBefore: claimStarted)
+        pacer.liftHolds(vehicle: "new", account: nil, learnedBefore: claimStarted)
+        try await pacer.acquire(.command, vendor: "tesla", vehicle: "old", account: "a", maxWait: .zero)
+        await #expect(throws: PacingDeferral.self) {
+            try await pacer.acquire(.command, vendor: "tesla", vehicle: "new", account: "c", maxWait: .zero)
+        }
+    }
 }

@@ -44,6 +44,7 @@ public final class TelemetrySampler: Sendable {
     private let inFlight = Atomic<Int>(0)
     /// Samples taken and not yet written: written in batches (one statement per batch, not one per sample).
     private let unwritten = Mutex<[Sample]>([])
+    let holds: PacingHolds
 
     public init(
         pool: PostgresPool, vendors: [VendorName: any VehicleAPI], access: any VendorAccess, pacer: Pacer, metrics: MetricsRegistry,
@@ -58,6 +59,7 @@ public final class TelemetrySampler: Sendable {
         self.configuration = configuration
         self.commandsFirst = commandsFirst
         self.logger = logger
+        self.holds = PacingHolds(pool: pool, pacer: pacer, logger: logger)
     }
 
     struct Due: Sendable {
@@ -124,10 +126,12 @@ public final class TelemetrySampler: Sendable {
 
     func claim(limit: Int) async throws -> [Due] {
         let intervalSeconds = Double(configuration.interval.components.seconds)
+        let claimedAt = ContinuousClock.now
         let rows = try await pool.query(
             """
             WITH due AS (
-                SELECT vehicle_id FROM vehicle_states
+                SELECT vehicle_id, \(unescaped: PacingHolds.heldUntil(vehicleID: "vehicle_states.vehicle_id")) > now() AS held
+                FROM vehicle_states
                 WHERE sample_until IS NOT NULL AND sample_until > now() AND next_sample_at <= now()
                   AND (sample_lease_until IS NULL OR sample_lease_until < now())
                 ORDER BY next_sample_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
@@ -135,23 +139,27 @@ public final class TelemetrySampler: Sendable {
                 UPDATE vehicle_states s SET sample_lease_until = now() + interval '60 seconds',
                     next_sample_at = now() + make_interval(secs => \(intervalSeconds))
                 FROM due WHERE s.vehicle_id = due.vehicle_id
-                RETURNING s.vehicle_id, s.sampled_at,
-                    -- The reconciler is about to read this vehicle's state itself (the capture before its first
-                    -- command), which counts as a sample: pushed back an interval, not read twice.
-                    (s.desired <> 'normal' AND s.desired <> s.applied AND s.captured_at IS NULL
-                     AND s.blocked_generation IS DISTINCT FROM s.generation) AS reconciler_reads
+                RETURNING s.vehicle_id, s.sampled_at, due.held IS TRUE AS held,
+                    -- A command is pending: it comes first, and the sample would spend the vendor budget it needs
+                    -- (Smartcar: fewer than 20 requests per vehicle an hour, counted by the vendor across restarts
+                    -- and processes). Before a first command the reconciler reads the state itself (the capture),
+                    -- which counts as a sample. Pushed back an interval, not read now.
+                    (s.desired <> s.applied AND s.blocked_generation IS DISTINCT FROM s.generation) AS command_pending
             )
             SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
                    c.sampled_at IS NULL AS first_sample
             FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id
-            WHERE v.account_id IS NOT NULL AND v.status = 'active' AND NOT c.reconciler_reads
+            -- A vendor's Retry-After holds it (pacing_holds): pushed back an interval, not read.
+            WHERE v.account_id IS NOT NULL AND v.status = 'active' AND NOT c.command_pending AND NOT c.held
             """)
-        return try rows.map {
+        let due = try rows.map {
             Due(
                 vehicleID: try $0.decode(String.self, column: "vehicle_id"), vendor: VendorName(rawValue: try $0.decode(String.self, column: "vendor")),
                 vendorVehicleID: try $0.decode(String.self, column: "vendor_vehicle_id"), accountID: try $0.decode(String.self, column: "account_id"),
                 firstSample: try $0.decode(Bool.self, column: "first_sample"))
         }
+        for vehicle in due { pacer.liftHolds(vehicle: vehicle.vehicleID, account: vehicle.accountID, learnedBefore: claimedAt) }
+        return due
     }
 
     func sample(_ vehicle: Due) async {
@@ -171,7 +179,7 @@ public final class TelemetrySampler: Sendable {
         } catch let error as VendorError {
             // A sleeping car is not woken for telemetry (wakes are expensive); it is simply not sampled this time.
             if case .rateLimited(let retryAfter) = error.kind {
-                pacer.hold(vehicle: vehicle.vehicleID, account: vehicle.accountID, for: .milliseconds(Int64((retryAfter ?? 5) * 1000)))
+                await holds.hold(after: error, vehicleID: vehicle.vehicleID, accountID: vehicle.accountID, retryAfter: retryAfter)
             }
             metrics.increment("curtail_telemetry_samples_total", help: "Telemetry samples taken.", labels: .init([("vendor", vehicle.vendor.rawValue), ("outcome", "\(error.kind)")]))
         } catch {
