@@ -172,6 +172,41 @@ import Testing
         }
     }
 
+    /// A car the sampler does not reach during the event (Smartcar's budget goes to commands): its confirmed stop
+    /// is the observation that it stopped, until a real sample says otherwise.
+    @Test func aConfirmedStop_countsAsAnObservation_untilALaterSample() async throws {
+        try await ReportHarness.run { h in
+            let f = try await Self.build(h)
+            func at(_ s: Double) -> Date { f.t0.addingTimeInterval(s) }
+            let quiet = try await h.createVehicle("VIN-S", batteryKWh: 75, chargeLimit: 90)
+            let woke = try await h.createVehicle("VIN-T", batteryKWh: 75, chargeLimit: 90)
+            for index in 0..<2 {
+                for id in [quiet, woke] { try await h.plan(event: f.eventID, index: index, vehicle: id, target: "stopped") }
+            }
+            for id in [quiet, woke] {
+                try await h.sample(vehicle: id, at: at(-60), kw: 7.2)
+                try await h.command(vehicle: id, event: f.eventID, command: "0:stop_charging", outcome: "done", at: at(20))
+            }
+            // `woke` is sampled charging again at +900 s (it restarted on its own).
+            try await h.sample(vehicle: woke, at: at(900), kw: 7.2)
+            #expect(try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token).status == 200)
+            let report = try await h.http("GET", "/v1/events/\(f.eventID)/vehicles?limit=100", token: f.token)
+            let rows = try JSONSerialization.jsonObject(with: report.body) as! [[String: Any]]
+            func interval(_ id: String, _ index: Int) -> [String: Any] {
+                (rows.first { $0["vehicle_id"] as? String == id }!["intervals"] as! [[String: Any]]).first { $0["index"] as? Int == index }!
+            }
+            // quiet: 7.2 kW for the first 20 s of interval 0, then 0 to the end; curtailed the rest.
+            #expect(abs((interval(quiet, 0)["measured_kw"] as! Double) - 7.2 * 20 / 1800) < 0.002)
+            #expect(abs((interval(quiet, 0)["curtailed_kw"] as! Double) - 7.2 * 1780 / 1800) < 0.002)
+            #expect(interval(quiet, 1)["measured_kw"] as? Double == 0)
+            #expect(abs((interval(quiet, 1)["curtailed_kw"] as! Double) - 7.2) < 0.002)
+            // woke: 0 from 20 s to 900 s, charging from the sample on; nothing curtailed in interval 1.
+            #expect(abs((interval(woke, 0)["measured_kw"] as! Double) - 7.2 * (20 + 900) / 1800) < 0.002)
+            #expect(interval(woke, 1)["measured_kw"] as? Double == 7.2)
+            #expect(interval(woke, 1)["curtailed_kw"] as? Double == 0)
+        }
+    }
+
     @Test func report_asCSV_isParsable_andMatchesTheJSON() async throws {
         try await ReportHarness.run { h in
             let f = try await Self.build(h)
