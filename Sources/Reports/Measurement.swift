@@ -45,6 +45,53 @@ public struct PowerSample: Sendable, Hashable {
     }
 }
 
+/// A command the vendor confirmed (`vehicle_commands` with outcome `done` or `already`), read as an observation of
+/// the vehicle's charging state at the time it was recorded: the vendor's word that the car stopped, started or was
+/// limited. A real sample taken later overrides it.
+public struct ConfirmedCommand: Sendable, Hashable {
+    public enum Effect: Sendable, Hashable {
+        /// Not charging from then on: a stop, "already not charging", or a start answered "already full".
+        case stopped
+        /// Charging again (a restore's start, or "already charging").
+        case started
+        /// Charging current limited to this many amps.
+        case amps(Int)
+    }
+
+    public var at: Date
+    public var effect: Effect
+
+    public init(at: Date, effect: Effect) {
+        self.at = at
+        self.effect = effect
+    }
+
+    /// Reads a `vehicle_commands` row (`command` is `<step>:<command>`, e.g. `0:stop_charging`,
+    /// `1:set_charging_amps:16`); `nil` for rows that say nothing about charging: capture reads, wakes, charge
+    /// limits, and anything not confirmed (failed, retried, asleep, rate limited).
+    public init?(at: Date, command: String, outcome: String, reason: String?) {
+        guard outcome == "done" || outcome == "already" else { return nil }
+        var parts = command.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2, Int(parts[0]) != nil else { return nil }
+        parts.removeFirst()
+        switch parts[0] {
+        case "stop_charging":
+            effect = .stopped
+        case "start_charging":
+            // "Already" to a start: charging already (Tesla is_charging/requested, Smartcar CHARGING_IN_PROGRESS), or
+            // full (Tesla complete, Smartcar FULLY_CHARGED), which draws nothing.
+            let full = outcome == "already" && (reason?.contains("complete") == true || reason?.contains("FULLY_CHARGED") == true)
+            effect = full ? .stopped : .started
+        case "set_charging_amps":
+            guard parts.count == 2, let amps = Int(parts[1]), amps >= 0 else { return nil }
+            effect = .amps(amps)
+        default:
+            return nil
+        }
+        self.at = at
+    }
+}
+
 /// The measurement method of DESIGN §6, as pure functions (see README "Measurement and verification").
 public enum Measurement {
     /// The time-weighted average draw over [`start`, `end`), with step interpolation: a sample holds until the next.
@@ -64,6 +111,55 @@ public enum Measurement {
             covered += seconds
         }
         return covered > 0 ? energy / covered : nil
+    }
+
+    /// One vehicle's timeline of observations: its samples merged with its confirmed commands, each command turned
+    /// into a sample of what the vendor confirmed, so ``averagePowerKW(_:from:to:)`` measures both alike.
+    ///
+    /// A stop gives 0 kW. A start gives the capture's power (what the car drew before Curtail touched it), under the
+    /// amps limit if one is in force. An amps limit gives `amps × kWPerAmp` (volts × phases / 1000 from the vehicle
+    /// record), at most the capture's power, while the car is (or may be) charging; a stopped car stays at 0 until
+    /// a start. A sample resets what is known about charging; its own power stands. On a tie the sample comes
+    /// last and wins. Without a charging capture a start or limit has no power to give and adds nothing.
+    public static func observations(samples: [PowerSample], commands: [ConfirmedCommand], capture: PowerSample?, kWPerAmp: Double)
+        -> [PowerSample]
+    {
+        guard !commands.isEmpty else { return samples }
+        let capturedKW = capture.flatMap(\.drawKW).flatMap { $0 > 0 ? $0 : nil }
+        var limit: Int?
+        var charging: Bool?
+        func runningKW() -> Double? {
+            guard let capturedKW else { return nil }
+            guard let limit else { return capturedKW }
+            return min(capturedKW, Double(limit) * kWPerAmp)
+        }
+        var timeline: [PowerSample] = []
+        timeline.reserveCapacity(samples.count + commands.count)
+        let sortedSamples = samples.sorted { $0.at < $1.at }, sortedCommands = commands.sorted { $0.at < $1.at }
+        var s = 0, c = 0
+        while s < sortedSamples.count || c < sortedCommands.count {
+            if c < sortedCommands.count && (s == sortedSamples.count || sortedCommands[c].at <= sortedSamples[s].at) {
+                let command = sortedCommands[c]
+                c += 1
+                switch command.effect {
+                case .stopped:
+                    charging = false
+                    timeline.append(PowerSample(at: command.at, powerKW: 0, charging: false))
+                case .started:
+                    charging = true
+                    if let kw = runningKW() { timeline.append(PowerSample(at: command.at, powerKW: kw, charging: true)) }
+                case .amps(let amps):
+                    limit = amps
+                    if charging != false, let kw = runningKW() { timeline.append(PowerSample(at: command.at, powerKW: kw, charging: true)) }
+                }
+            } else {
+                let sample = sortedSamples[s]
+                s += 1
+                if let draw = sample.drawKW { charging = draw > 0 }
+                timeline.append(sample)
+            }
+        }
+        return timeline
     }
 
     /// What the vehicle would have drawn without Curtail, for DESIGN §6's per-vehicle baseline.

@@ -33,7 +33,7 @@ public struct ReportStore: Sendable {
     }
 
     public static let methodNote =
-        "Per vehicle and interval: baseline = charging power in the last telemetry sample before Curtail's first command for the event (before the event start if never commanded), 0 if not charging, until it would have reached its charge limit (battery kWh x (limit - SoC)) or was unplugged; measured = time-weighted average of telemetry samples (a sample holds until the next); curtailed = max(0, baseline - max(measured, allowed draw under a current limit)), only for vehicles Curtail curtailed. Interval sums are over curtailed vehicles. control_estimate_kw = r x (curtailed vehicles' capture-sample kW) - their measured kW, where r = control vehicles' measured kW / their capture-sample kW (ratio / difference-in-differences estimator; groups by intention to treat: held back, or given a curtailing target, in any interval so far), 95% CI by the delta method with Student's t."
+        "Per vehicle and interval: baseline = charging power in the last telemetry sample before Curtail's first command for the event (before the event start if never commanded), 0 if not charging, until it would have reached its charge limit (battery kWh x (limit - SoC)) or was unplugged; measured = time-weighted average of telemetry samples merged with vendor-confirmed commands read as observations (stop = 0 kW, amps limit = amps x volts x phases, start = the capture power; a later sample overrides; each holds until the next); curtailed = max(0, baseline - max(measured, allowed draw under a current limit)), only for vehicles Curtail curtailed. Interval sums are over curtailed vehicles. control_estimate_kw = r x (curtailed vehicles' capture-sample kW) - their measured kW, where r = control vehicles' measured kW / their capture-sample kW (ratio / difference-in-differences estimator; groups by intention to treat: held back, or given a curtailing target, in any interval so far), 95% CI by the delta method with Student's t."
 
     // MARK: Events
 
@@ -117,9 +117,14 @@ public struct ReportStore: Sendable {
         var chargeLimit: Double?
         /// Rated draw, for samples without power.
         var nominalKW: Double?
+        /// kW per amp of charging current (volts × phases / 1000), for a confirmed amps limit.
+        var kWPerAmp: Double = 0.24
         var capture: PowerSample?
         var lastCommand: ParticipationState.LastCommand?
+        /// Samples, and after ``loadInputs`` the observations from confirmed commands merged in
+        /// (``Measurement/observations(samples:commands:capture:kWPerAmp:)``).
         var samples: [PowerSample] = []
+        var commands: [ConfirmedCommand] = []
         /// Assignment so far in the event (intention to treat, for the control-group estimate): held back in an
         /// interval up to this one, or given a curtailing target in one. A control car that fills up is planned
         /// `not_charging` next and would otherwise leave the control group, taking its drift with it.
@@ -151,6 +156,7 @@ public struct ReportStore: Sendable {
                    -- The schema's defaults (240 V, 1 phase, 32 A) mean "not known": no rated power then.
                    CASE WHEN (v.voltage, v.phases, v.max_amps) = (240, 1, 32) THEN NULL
                         ELSE (v.voltage * v.max_amps * v.phases) / 1000.0::float8 END AS nominal_kw,
+                   (v.voltage * v.phases) / 1000.0::float8 AS kw_per_amp,
                    coalesce(s.prior_charge_limit::float8, s.charge_limit) AS charge_limit,
                    c.sampled_at AS capture_at, c.power_w AS capture_power_w, c.soc_permille AS capture_soc, c.flags AS capture_flags,
                    l.command, l.outcome, l.reason, l.attempt,
@@ -204,7 +210,8 @@ public struct ReportStore: Sendable {
             inputs[try row.decode(String.self, column: "vehicle_id")] = VehicleInputs(
                 target: try row.decode(String.self, column: "target"), ineligible: try row.decode(String?.self, column: "ineligible"),
                 plannedKW: try row.decode(Double.self, column: "planned_kw"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
-                chargeLimit: try row.decode(Double?.self, column: "charge_limit"), nominalKW: nominal, capture: capture, lastCommand: last,
+                chargeLimit: try row.decode(Double?.self, column: "charge_limit"), nominalKW: nominal,
+                kWPerAmp: try row.decode(Double.self, column: "kw_per_amp"), capture: capture, lastCommand: last,
                 samples: samples, everControl: try row.decode(Bool.self, column: "ever_control"),
                 everTreated: try row.decode(Bool.self, column: "ever_treated"))
         }
@@ -224,7 +231,30 @@ public struct ReportStore: Sendable {
                     at: try row.decode(Date.self, column: "sampled_at"), powerW: try row.decode(Int?.self, column: "power_w"),
                     socPermille: try row.decode(Int?.self, column: "soc_permille"), flags: try row.decode(Int.self, column: "flags")))
         }
-        return Self.estimatingMissingPower(inputs)
+        // Confirmed commands in the same span as the samples: the vendor's word on the charging state, merged into
+        // each vehicle's timeline below (a Smartcar car is rarely sampled during an event: its budget goes to commands).
+        let commands = try await pool.query(
+            """
+            SELECT c.vehicle_id::text AS vehicle_id, c.created_at, c.command, c.outcome, c.reason
+            FROM vehicle_commands c
+            WHERE c.vehicle_id = ANY(\(Array(inputs.keys))::uuid[])
+              AND c.created_at >= \(start.addingTimeInterval(-lookback)) AND c.created_at < \(end)
+              AND c.outcome IN ('done', 'already')
+            ORDER BY c.vehicle_id, c.id
+            """)
+        for row in commands {
+            guard
+                let command = ConfirmedCommand(
+                    at: try row.decode(Date.self, column: "created_at"), command: try row.decode(String.self, column: "command"),
+                    outcome: try row.decode(String.self, column: "outcome"), reason: try row.decode(String?.self, column: "reason"))
+            else { continue }
+            inputs[try row.decode(String.self, column: "vehicle_id")]?.commands.append(command)
+        }
+        return Self.estimatingMissingPower(inputs).mapValues { input in
+            var merged = input
+            merged.samples = Measurement.observations(samples: input.samples, commands: input.commands, capture: input.capture, kWPerAmp: input.kWPerAmp)
+            return merged
+        }
     }
 
     /// Fills in power for samples that say charging but carry none (Smartcar reports no power): the vehicle's rated

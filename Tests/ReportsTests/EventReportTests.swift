@@ -49,10 +49,10 @@ import Testing
             try await h.sample(vehicle: id[name]!, at: at(10), kw: 7.2, soc: name == "B" ? 88 : 50)
             try await h.command(vehicle: id[name]!, event: f.eventID, command: "capture", outcome: "done", at: at(20))
         }
-        for name in ["A", "B"] { try await h.command(vehicle: id[name]!, event: f.eventID, command: "0:stop", outcome: "done", at: at(20)) }
-        for name in ["C", "D"] { try await h.command(vehicle: id[name]!, event: f.eventID, command: "0:set_amps", outcome: "done", at: at(20)) }
-        try await h.command(vehicle: id["I"]!, event: f.eventID, command: "0:stop", outcome: "failed", at: at(20), reason: "vehicle refused")
-        try await h.command(vehicle: id["A"]!, event: nil, command: "0:start", outcome: "done", at: at(3660))
+        for name in ["A", "B"] { try await h.command(vehicle: id[name]!, event: f.eventID, command: "0:stop_charging", outcome: "done", at: at(20)) }
+        for name in ["C", "D"] { try await h.command(vehicle: id[name]!, event: f.eventID, command: "0:set_charging_amps:16", outcome: "done", at: at(20)) }
+        try await h.command(vehicle: id["I"]!, event: f.eventID, command: "0:stop_charging", outcome: "failed", at: at(20), reason: "vehicle refused")
+        try await h.command(vehicle: id["A"]!, event: nil, command: "0:start_charging", outcome: "done", at: at(3660))
         // A and B stop; B would have reached its charge limit 750 s after its capture anyway.
         try await h.sample(vehicle: id["A"]!, at: at(30), kw: 0, charging: false)
         try await h.sample(vehicle: id["B"]!, at: at(30), kw: 0, soc: 88, charging: false)
@@ -84,9 +84,11 @@ import Testing
             let report = response.json
             #expect(report["status"] as? String == "completed")
             let i0 = Self.interval(report, 0), i1 = Self.interval(report, 1)
-            // Per vehicle, interval 0: A 7.2−0.12; B 7.2·760/1800−0.12; C 3.6−1.976 (the limit's share counted only
-            // while it would have charged); D 7.2−3.84 (stopped on its own below its limit); I 0 (refused).
-            let expected0 = (7.2 - 0.12) + (7.2 * 760 / 1800 - 0.12) + (3.6 - (7.2 * 30 + 3.84 * 870) / 1800) + (7.2 - 3.84) + 0
+            // Per vehicle, interval 0 (the confirmed commands at +20 s are observations: stopped, or 16 A × 240 V):
+            // A 7.2−0.08; B 7.2·760/1800−0.08; C 3.6−1.957 (the limit's share counted only while it would have
+            // charged); D 7.2−3.84 (stopped on its own below its limit); I 0 (refused).
+            let measuredC = (7.2 * 20 + 3.84 * 880) / 1800, measuredD = (7.2 * 20 + 3.84 * 10) / 1800
+            let expected0 = (7.2 - 0.08) + (7.2 * 760 / 1800 - 0.08) + (3.6 - measuredC) + (7.2 - 3.84) + 0
             #expect(abs((i0["curtailed_kw"] as! Double) - expected0) < 0.01, "interval 0: \(i0)")
             #expect(abs((i0["baseline_kw"] as! Double) - (7.2 + 7.2 * 760 / 1800 + 3.6 + 7.2 + 7.2)) < 0.01)
             // Interval 1: A 7.2 (still stopped), B 0 (would have been full), C 0 (unplugged), D 3.36, I 0.
@@ -101,7 +103,7 @@ import Testing
             // Control estimate: the controls E and F drew all of their pre-event 7.2 and 7.0 kW (ratio 1), so it is
             // the five curtailed vehicles' capture draw (5 × 7.2) less their measured draw, inside its own interval.
             let control = try #require(i0["control_estimate_kw"] as? [String: Any])
-            let treatmentMeasured = 0.12 + 0.12 + (7.2 * 30 + 3.84 * 870) / 1800 + 0.12 + 7.2
+            let treatmentMeasured = 0.08 + 0.08 + measuredC + measuredD + 7.2
             #expect(abs((control["control_ratio"] as! Double) - 1) < 1e-9)
             #expect(abs((control["kw"] as! Double) - (5 * 7.2 - treatmentMeasured)) < 0.01)
             let ci = control["ci95"] as! [Double]
@@ -169,6 +171,41 @@ import Testing
             #expect(control["control_count"] as? Int == 2)
             // E drew 0 of its 7.2 kW, F all of its 7.0 kW.
             #expect(abs((control["control_ratio"] as! Double) - 7.0 / 14.2) < 1e-9)
+        }
+    }
+
+    /// A car the sampler does not reach during the event (Smartcar's budget goes to commands): its confirmed stop
+    /// is the observation that it stopped, until a real sample says otherwise.
+    @Test func aConfirmedStop_countsAsAnObservation_untilALaterSample() async throws {
+        try await ReportHarness.run { h in
+            let f = try await Self.build(h)
+            func at(_ s: Double) -> Date { f.t0.addingTimeInterval(s) }
+            let quiet = try await h.createVehicle("VIN-S", batteryKWh: 75, chargeLimit: 90)
+            let woke = try await h.createVehicle("VIN-T", batteryKWh: 75, chargeLimit: 90)
+            for index in 0..<2 {
+                for id in [quiet, woke] { try await h.plan(event: f.eventID, index: index, vehicle: id, target: "stopped") }
+            }
+            for id in [quiet, woke] {
+                try await h.sample(vehicle: id, at: at(-60), kw: 7.2)
+                try await h.command(vehicle: id, event: f.eventID, command: "0:stop_charging", outcome: "done", at: at(20))
+            }
+            // `woke` is sampled charging again at +900 s (it restarted on its own).
+            try await h.sample(vehicle: woke, at: at(900), kw: 7.2)
+            #expect(try await h.http("GET", "/v1/events/\(f.eventID)/report", token: f.token).status == 200)
+            let report = try await h.http("GET", "/v1/events/\(f.eventID)/vehicles?limit=100", token: f.token)
+            let rows = try JSONSerialization.jsonObject(with: report.body) as! [[String: Any]]
+            func interval(_ id: String, _ index: Int) -> [String: Any] {
+                (rows.first { $0["vehicle_id"] as? String == id }!["intervals"] as! [[String: Any]]).first { $0["index"] as? Int == index }!
+            }
+            // quiet: 7.2 kW for the first 20 s of interval 0, then 0 to the end; curtailed the rest.
+            #expect(abs((interval(quiet, 0)["measured_kw"] as! Double) - 7.2 * 20 / 1800) < 0.002)
+            #expect(abs((interval(quiet, 0)["curtailed_kw"] as! Double) - 7.2 * 1780 / 1800) < 0.002)
+            #expect(interval(quiet, 1)["measured_kw"] as? Double == 0)
+            #expect(abs((interval(quiet, 1)["curtailed_kw"] as! Double) - 7.2) < 0.002)
+            // woke: 0 from 20 s to 900 s, charging from the sample on; nothing curtailed in interval 1.
+            #expect(abs((interval(woke, 0)["measured_kw"] as! Double) - 7.2 * (20 + 900) / 1800) < 0.002)
+            #expect(interval(woke, 1)["measured_kw"] as? Double == 7.2)
+            #expect(interval(woke, 1)["curtailed_kw"] as? Double == 0)
         }
     }
 

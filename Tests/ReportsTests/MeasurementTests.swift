@@ -156,6 +156,87 @@ import Testing
     }
 }
 
+/// Confirmed commands as observations, merged with the samples into one timeline per vehicle.
+@Suite struct ConfirmedCommandTests {
+    let t0 = Date(timeIntervalSince1970: 2_000_000_000)
+    func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+    /// A Smartcar car's capture: charging, no power reported, filled in with its rated 7.68 kW.
+    var capture: PowerSample { PowerSample(at: at(-60), powerKW: nil, pluggedIn: true, charging: true, soc: 50).estimatingPower(nominalKW: 7.68) }
+
+    @Test func parsesWhatTheReconcilerRecords() {
+        #expect(ConfirmedCommand(at: t0, command: "0:stop_charging", outcome: "done", reason: nil)?.effect == .stopped)
+        #expect(ConfirmedCommand(at: t0, command: "0:stop_charging", outcome: "already", reason: "VEHICLE_STATE:NOT_CHARGING")?.effect == .stopped)
+        #expect(ConfirmedCommand(at: t0, command: "1:set_charging_amps:16", outcome: "done", reason: nil)?.effect == .amps(16))
+        #expect(ConfirmedCommand(at: t0, command: "0:start_charging", outcome: "done", reason: nil)?.effect == .started)
+        #expect(ConfirmedCommand(at: t0, command: "0:start_charging", outcome: "already", reason: "is_charging")?.effect == .started)
+        #expect(ConfirmedCommand(at: t0, command: "0:start_charging", outcome: "already", reason: "complete")?.effect == .stopped)
+        #expect(ConfirmedCommand(at: t0, command: "0:start_charging", outcome: "already", reason: "VEHICLE_STATE:FULLY_CHARGED")?.effect == .stopped)
+        // Not confirmed, or saying nothing about charging.
+        #expect(ConfirmedCommand(at: t0, command: "0:stop_charging", outcome: "failed", reason: "refused") == nil)
+        #expect(ConfirmedCommand(at: t0, command: "0:stop_charging", outcome: "retry", reason: nil) == nil)
+        #expect(ConfirmedCommand(at: t0, command: "capture", outcome: "done", reason: nil) == nil)
+        #expect(ConfirmedCommand(at: t0, command: "none", outcome: "already", reason: "not_charging") == nil)
+        #expect(ConfirmedCommand(at: t0, command: "wake", outcome: "done", reason: nil) == nil)
+        #expect(ConfirmedCommand(at: t0, command: "0:set_charge_limit:80", outcome: "done", reason: nil) == nil)
+    }
+
+    @Test func aConfirmedStop_withNoLaterSample_isCurtailed() {
+        // Stopped 20 s into a 1800 s interval, never sampled again: 7.68 kW for 20 s, then 0.
+        let stop = ConfirmedCommand(at: at(20), effect: .stopped)
+        let timeline = Measurement.observations(samples: [capture], commands: [stop], capture: capture, kWPerAmp: 0.24)
+        let measured = Measurement.averagePowerKW(timeline, from: t0, to: at(1800))!
+        #expect(abs(measured - 7.68 * 20 / 1800) < 1e-9)
+        let baseline = Measurement.baseline(capture: capture, later: timeline, batteryKWh: 75, chargeLimit: 90).averageKW(from: t0, to: at(1800))
+        #expect(abs(Measurement.curtailedKW(baseline: baseline, measured: measured) - 7.68 * 1780 / 1800) < 1e-9)
+        // Without the command the car would count as charging all along: nothing curtailed.
+        #expect(Measurement.averagePowerKW([capture], from: t0, to: at(1800)) == 7.68)
+    }
+
+    @Test func aLaterSample_overridesTheConfirmedStop() {
+        // Stopped at 20 s, but a sample at 900 s shows it charging again at 7 kW: charging from the sample on.
+        let stop = ConfirmedCommand(at: at(20), effect: .stopped)
+        let again = PowerSample(at: at(900), powerKW: 7, pluggedIn: true, charging: true)
+        let timeline = Measurement.observations(samples: [capture, again], commands: [stop], capture: capture, kWPerAmp: 0.24)
+        let measured = Measurement.averagePowerKW(timeline, from: t0, to: at(1800))!
+        #expect(abs(measured - (7.68 * 20 + 7 * 900) / 1800) < 1e-9)
+        // A sample and a command at the same instant: the sample wins.
+        let tie = Measurement.observations(
+            samples: [capture, PowerSample(at: at(20), powerKW: 7, pluggedIn: true, charging: true)], commands: [stop], capture: capture, kWPerAmp: 0.24)
+        #expect(abs(Measurement.averagePowerKW(tie, from: t0, to: at(1800))! - (7.68 * 20 + 7 * 1780) / 1800) < 1e-9)
+    }
+
+    @Test func aConfirmedAmpsLimit_drawsTheLimitedPower_andARestoreTheCapturesPower() {
+        // 16 A at 230 V on 3 phases = 11.04 kW, below an 11.5 kW capture; restored (amps back to 32, start) at 1200 s.
+        let captured = PowerSample(at: at(-60), powerKW: 11.5, pluggedIn: true, charging: true)
+        let commands = [
+            ConfirmedCommand(at: at(0), effect: .amps(16)), ConfirmedCommand(at: at(1200), effect: .amps(32)),
+            ConfirmedCommand(at: at(1201), effect: .started),
+        ]
+        let timeline = Measurement.observations(samples: [captured], commands: commands, capture: captured, kWPerAmp: 0.69)
+        let measured = Measurement.averagePowerKW(timeline, from: t0, to: at(1800))!
+        #expect(abs(measured - (11.04 * 1200 + 11.5 * 600) / 1800) < 1e-9)
+        // A limit above what the car drew takes nothing away; a limit on a stopped car leaves it at 0.
+        let loose = Measurement.observations(samples: [captured], commands: [ConfirmedCommand(at: at(0), effect: .amps(32))], capture: captured, kWPerAmp: 0.69)
+        #expect(Measurement.averagePowerKW(loose, from: t0, to: at(1800)) == 11.5)
+        let stoppedThenLimited = Measurement.observations(
+            samples: [captured], commands: [ConfirmedCommand(at: at(0), effect: .stopped), ConfirmedCommand(at: at(10), effect: .amps(16))],
+            capture: captured, kWPerAmp: 0.69)
+        #expect(Measurement.averagePowerKW(stoppedThenLimited, from: t0, to: at(1800)) == 0)
+        // Started again after the stop, still under the 16 A limit.
+        let restarted = Measurement.observations(
+            samples: [captured], commands: [ConfirmedCommand(at: at(0), effect: .stopped), ConfirmedCommand(at: at(10), effect: .amps(16)),
+                                            ConfirmedCommand(at: at(900), effect: .started)],
+            capture: captured, kWPerAmp: 0.69)
+        #expect(abs(Measurement.averagePowerKW(restarted, from: t0, to: at(1800))! - 11.04 * 900 / 1800) < 1e-9)
+    }
+
+    @Test func withoutAChargingCapture_aStartAddsNothing() {
+        let idle = PowerSample(at: at(-60), powerKW: 0, pluggedIn: true, charging: false)
+        let timeline = Measurement.observations(samples: [idle], commands: [ConfirmedCommand(at: at(0), effect: .started)], capture: idle, kWPerAmp: 0.24)
+        #expect(timeline == [idle])
+    }
+}
+
 @Suite struct PowerEstimateTests {
     @Test func aChargingSampleWithoutPower_drawsTheRatedPower() {
         let at = Date(timeIntervalSince1970: 0)
