@@ -16,6 +16,8 @@ let package = Package(
         // C libraries, linked from the system (Debian: libpq-dev, libssl-dev).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // glibc's mallopt, for the executable's arena cap (docs/ARCHITECTURE.md, "Memory").
+        .systemLibrary(name: "CMalloc"),
 
         // Infrastructure, ours by design: HTTP/1.1 over POSIX sockets + Dispatch, and libpq.
         .target(
@@ -81,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "Curtail",
             dependencies: [
-                "API", "HTTP", "Postgres", "Reports", "Simulator", "Vendors",
+                "API", "CMalloc", "HTTP", "Postgres", "Reports", "Simulator", "Vendors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

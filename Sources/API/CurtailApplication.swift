@@ -46,11 +46,12 @@ public struct CurtailApplication: Sendable {
     public var clients: ClientStore { ClientStore(pool: pool) }
     public var authenticator: Authenticator { Authenticator(clients: clients) }
 
-    /// Every route Curtail serves, wrapped in the metrics middleware.
+    /// Every route Curtail serves, wrapped in the metrics middleware; the database's transient failures answer 503.
     public func makeRouter() -> Router {
         var router = Router()
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: NULCharacterGuard())
+        router.add(handlerMiddleware: TransientDatabaseFailures())
         OperationsRoutes(pool: pool, migrationsDirectory: configuration.migrationsDirectory, metrics: metrics).register(on: &router)
         TokenRoutes(clients: clients, tokenLifetime: configuration.tokenLifetime).register(on: &router)
         FleetRoutes(pool: pool, authenticator: authenticator, secretKeyHex: configuration.secretKeyHex, vendors: vendors, logger: logger).register(on: &router)

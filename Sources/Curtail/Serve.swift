@@ -19,6 +19,7 @@ struct Serve: AsyncParsableCommand {
     var noEngine = false
 
     func run() async throws {
+        MallocArenas.bound()
         LoggingSetup.bootstrap()
         var configuration = try CurtailConfiguration.fromEnvironment()
         if let listen {

@@ -45,6 +45,7 @@ struct Sim: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MallocArenas.bound()
         let logger = Logger(label: "curtail.sim")
         guard let (host, port) = CurtailConfiguration.parseListen(listen) else {
             throw ValidationError("--listen must be host:port, got \(listen)")

@@ -313,7 +313,9 @@ public struct ReportStore: Sendable {
         var treatment = 0, missing = 0
         var control = ControlEstimate.Sums(), treated = ControlEstimate.Sums()
         let effectiveEnd = min(end, now)
-        for (id, input) in inputs {
+        // In vehicle-id order: the upsert below locks its rows in this order, and two measurers of one interval (the
+        // publishers of two processes, or one and a request) must take them in the same order or they deadlock.
+        for (id, input) in inputs.sorted(by: { $0.key < $1.key }) {
             let m = Self.measure(input, start: start, end: max(effectiveEnd, start.addingTimeInterval(1)))
             counts[m.state.rawValue, default: 0] += 1
             fleetMeasured += m.measuredKW ?? 0
@@ -362,6 +364,7 @@ public struct ReportStore: Sendable {
                     SELECT \(event.id), \(index), u.id::uuid, u.target, u.state, u.baseline::int, NULLIF(u.measured, '')::int, u.curtailed::int
                     FROM unnest(\(ids)::text[], \(targets)::text[], \(states)::text[], \(baselines)::text[], \(measureds)::text[], \(curtaileds)::text[])
                         AS u(id, target, state, baseline, measured, curtailed)
+                    ORDER BY u.id
                     ON CONFLICT (event_id, interval_index, vehicle_id) DO UPDATE SET target = EXCLUDED.target, state = EXCLUDED.state,
                         baseline_w = EXCLUDED.baseline_w, measured_w = EXCLUDED.measured_w, curtailed_w = EXCLUDED.curtailed_w
                     """)

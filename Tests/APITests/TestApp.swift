@@ -11,7 +11,10 @@ struct TestApp {
     let port: Int
 
     /// Runs `body` against a started app and always stops it and drops the schema.
-    static func with<T>(_ body: (TestApp) async throws -> T) async throws -> T {
+    /// `pool` adjusts the app's pool configuration (size, acquire timeout) before it is made.
+    static func with<T>(
+        pool adjust: (inout PostgresPool.Configuration) -> Void = { _ in }, _ body: (TestApp) async throws -> T
+    ) async throws -> T {
         let databaseURL = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"], "DATABASE_URL must point at a test PostgreSQL (scripts/test starts one)")
         let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         // Every connection of this app sees only its own schema (plus pg_catalog).
@@ -24,7 +27,9 @@ struct TestApp {
         environment["CURTAIL_MIGRATIONS"] = Self.migrationsDirectory
         let configuration = try CurtailConfiguration.fromEnvironment(environment)
         let logger = Logger(label: "test.api")
-        let pool = CurtailApplication.makePool(configuration, logger: logger)
+        var poolConfiguration = CurtailApplication.makePool(configuration, logger: logger).configuration
+        adjust(&poolConfiguration)
+        let pool = PostgresPool(configuration: poolConfiguration, logger: logger)
         let app = CurtailApplication(configuration: configuration, pool: pool, logger: logger)
         try await Migrator(directory: Self.migrationsDirectory, pool: pool, schema: schema, logger: logger).migrate()
         let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: app.makeRouter().buildResponder(), logger: logger)

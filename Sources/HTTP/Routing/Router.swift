@@ -6,11 +6,17 @@
 public struct Router: Sendable {
     private var root = RouteNode()
     private var middleware: [any Middleware] = []
+    private var handlerMiddleware: [any Middleware] = []
 
     public init() {}
 
-    /// Adds `middleware` around every route (first added is outermost).
+    /// Adds `middleware` around every route (first added is outermost). It sees every response, errors already
+    /// rendered as problem+json.
     public mutating func add(middleware: any Middleware) { self.middleware.append(middleware) }
+
+    /// Adds `middleware` right around every route's handler, inside the error rendering (first added is outermost):
+    /// unlike ``add(middleware:)`` it sees the errors the handler throws, to translate them or to retry.
+    public mutating func add(handlerMiddleware: any Middleware) { self.handlerMiddleware.append(handlerMiddleware) }
 
     public mutating func on(_ method: HTTPMethod, _ pattern: String, handler: @escaping HTTPHandler) {
         root.insert(segments: Self.segments(of: Substring(pattern))[...], method: method, pattern: pattern, handler: handler)
@@ -23,7 +29,9 @@ public struct Router: Sendable {
     public mutating func delete(_ pattern: String, handler: @escaping HTTPHandler) { on(.delete, pattern, handler: handler) }
 
     /// Freezes the routes and middleware.
-    public func buildResponder() -> RouterResponder { RouterResponder(root: root, middleware: middleware) }
+    public func buildResponder() -> RouterResponder {
+        RouterResponder(root: root, middleware: middleware, handlerMiddleware: handlerMiddleware)
+    }
 
     static func segments(of path: Substring) -> [Substring] { path.split(separator: "/") }
 }
@@ -87,10 +95,13 @@ struct RouteNode: Sendable {
 public struct RouterResponder: HTTPResponder {
     let root: RouteNode
     let middleware: [any Middleware]
+    let handlerMiddleware: [any Middleware]
 
     public func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
         var context = context
-        let handler = route(request, context: &context)
+        let handler = handlerMiddleware.reversed().reduce(route(request, context: &context)) { next, layer in
+            { request, context in try await layer.handle(request, context: context, next: next) }
+        }
         // Errors become responses innermost, so middleware (metrics, logging) sees the real status.
         var chain: HTTPHandler = { request, context in
             do { return try await handler(request, context) } catch { return Self.render(error, context: context) }
