@@ -109,17 +109,21 @@ import Vendors
             let utility = try await h.token([.readAll, .writePrograms, .writeEvents])
             try await h.enrollAll(group: "tf", operatorToken: operatorToken)
             let before = try await h.simVehicles()
-            // A Smartcar vehicle: out of reach, it fails as such. (An unreachable Tesla answers 408 like a sleeping
-            // one, and a sleeping car is not charging: with its state unknown, the capture read leaves it alone.)
-            // One Smartcar can stop (GM cars below 50 % and Nissans cannot, and are left alone instead).
-            let stoppable: Set<String> = ["FORD", "LINCOLN", "BMW", "VOLKSWAGEN", "HYUNDAI", "KIA", "AUDI", "RIVIAN", "VOLVO", "MERCEDES-BENZ"]
-            let unreachable = try #require(
-                before.first { $0.charging && $0.vendor == "smartcar" && stoppable.contains($0.make.uppercased()) }
-                    ?? before.first { $0.charging && $0.vendor == "smartcar" && $0.make.uppercased() != "NISSAN" && $0.soc >= 60 })
-            let unreachableKey = try await vehicleKey(h, vendorID: unreachable.id)
             let eventID = try await h.postEvent(utilityToken: utility, group: "tf", payload: ["type": "SIMPLE", "values": [3]])
             // The fleet is known before the faults start, so the planner targets the vehicle that then goes out of reach.
             try await h.scheduler.planOnce(now: Date())
+            // A Smartcar vehicle the plan targets (not held back as a control, not one its vendor forbids stopping)
+            // that was charging: out of reach, it fails as such. (An unreachable Tesla answers 408 like a sleeping
+            // one, and a sleeping car is not charging: with its state unknown, the capture read leaves it alone.)
+            let targeted = Set(
+                try await h.app.pool.query(
+                    """
+                    SELECT v.vendor_vehicle_id FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id
+                    WHERE s.desired = 'stopped' AND v.vendor = 'smartcar'
+                    """
+                ).map { try $0.decode(String.self, column: "vendor_vehicle_id") })
+            let unreachable = try #require(before.first { $0.charging && targeted.contains($0.id) }, "no charging Smartcar was targeted")
+            let unreachableKey = try await vehicleKey(h, vendorID: unreachable.id)
             _ = try await h.sampler.sampleOnce()
             // Held requests outlive the engine's 1 s deadline: the engine sees timeouts, not answers. First a round
             // in which every request times out (so timeouts are surely met), then a mix of every fault.
