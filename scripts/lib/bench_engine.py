@@ -150,6 +150,13 @@ print("== figures")
 print(f"vehicles {enrolled}, curtailed {curtailed}, unreachable/blocked {unreachable}")
 print(f"POST → first command     {first_command - t0:7.1f} s")
 print(f"POST → last command      {last_command - t0:7.1f} s   (settled after {((settled_at or time.time()) - t0):.1f} s)")
+# Per commanded vehicle: POST → its first curtailing command recorded (the row is written once the vendor answered).
+firsts = sql(f"""SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) || ' ' || percentile_cont(0.99) WITHIN GROUP (ORDER BY t)
+                  FROM (SELECT min(extract(epoch FROM created_at)) AS t FROM vehicle_commands
+                        WHERE event_id = '{event['id']}' AND command NOT IN ('capture', 'none') AND command NOT LIKE '%wake%'
+                        GROUP BY vehicle_id) per_vehicle""").split()
+if len(firsts) == 2:
+    print(f"POST → a vehicle's first command: p50 {float(firsts[0]) - t0:.1f} s, p99 {float(firsts[1]) - t0:.1f} s")
 engine_rate = commands / max(0.001, last_command - first_command)
 print(f"vendor requests          {commands} ({engine_rate:.0f}/s between first and last)")
 print(f"requests by kind         {by_kind.replace(chr(10), '; ')}")
