@@ -41,7 +41,7 @@ actor HTTPServerConnection {
 
     /// - Parameter tls: the context to handshake with (the server's current one), or `nil` for plain HTTP.
     init(socket: Socket, shared: HTTPServer.Shared, tls: TLSContext?, remoteAddress: String) throws {
-        executor = QueueExecutor(label: "curtail.http.connection")
+        executor = QueueExecutor(label: "curtail.http.connection", target: shared.lane(for: socket))
         if let tls {
             transport = .tls(socket, try TLSSession(context: tls, socket: socket, serverName: nil))
         } else {

@@ -8,7 +8,9 @@ import Dispatch
 public final class QueueExecutor: SerialExecutor {
     public let queue: DispatchQueue
 
-    public init(label: String) { queue = DispatchQueue(label: label) }
+    /// - Parameter target: a serial queue to run on; many executors sharing one target share its one thread, as
+    ///   connections share an event loop.
+    public init(label: String, target: DispatchQueue? = nil) { queue = DispatchQueue(label: label, target: target) }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
