@@ -89,6 +89,9 @@ public struct Vehicle: Sendable, Encodable, Equatable {
     public var minAmps: Int
     public var maxAmps: Int
     public var batteryKWh: Double?
+    /// Where `voltage`, `phases` and `max_amps` came from: `assumed` (the defaults), `vendor` (the vendor's readings)
+    /// or `operator`. With `assumed` facts the planner budgets a conservative bound of the vehicle's draw.
+    public var electricalSource: String
     /// `active`, `needs_reconsent` or `removed`.
     public var status: String
     public var groups: [String]
@@ -104,6 +107,7 @@ public struct Vehicle: Sendable, Encodable, Equatable {
         case minAmps = "min_amps"
         case maxAmps = "max_amps"
         case batteryKWh = "battery_kwh"
+        case electricalSource = "electrical_source"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

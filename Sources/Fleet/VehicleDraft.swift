@@ -16,6 +16,9 @@ public struct VehicleDraft: Sendable, Equatable {
     public var minAmps: Int = 5
     public var maxAmps: Int = 32
     public var batteryKWh: Double?
+    /// The operator gave voltage, phases or max amps: the registry's electrical facts are theirs (`operator`), not
+    /// the schema's defaults (`assumed`), and the planner takes them as the vehicle's bound (migration 0008).
+    public var electricalFactsGiven = false
     public var groups: [String] = []
     public var programs: [String] = []
 
@@ -29,6 +32,11 @@ public struct VehicleDraft: Sendable, Equatable {
         "vendor", "vendor_vehicle_id", "account_id", "make", "model", "year", "country", "voltage", "phases",
         "min_amps", "max_amps", "battery_kwh", "groups", "programs",
     ]
+    /// The columns ``copyLine(row:)`` writes after `row_no`: ``columns`` and the facts' provenance.
+    static let copyColumns = columns + ["electrical_source"]
+
+    /// `operator` when the operator gave any electrical fact, else `assumed`.
+    public var electricalSource: String { electricalFactsGiven ? "operator" : "assumed" }
     public static let requiredColumns: Set<String> = ["vendor", "vendor_vehicle_id"]
 
     /// The limits, also CHECK constraints in the schema.
@@ -94,6 +102,7 @@ public struct VehicleDraft: Sendable, Equatable {
         let maxAmps = integer("max_amps", 1...ampsRange.upperBound)
         if let minAmps { draft.minAmps = minAmps }
         if let maxAmps { draft.maxAmps = maxAmps }
+        draft.electricalFactsGiven = ["voltage", "phases", "max_amps"].contains { text($0) != nil }
         if draft.minAmps > draft.maxAmps && (fields["min_amps"] != nil || fields["max_amps"] != nil) {
             issues.append(FieldIssue("max_amps", "must not be below min_amps (\(draft.minAmps))"))
         }
@@ -135,7 +144,7 @@ public struct VehicleDraft: Sendable, Equatable {
         let fields: [String] = [
             String(row), t(vendor), t(vendorVehicleID), t(accountID?.uuidString.lowercased()), t(make), t(model), n(year),
             t(country), String(voltage), String(phases), String(minAmps), String(maxAmps),
-            batteryKWh.map { "\($0)" } ?? "\\N", array(groups), array(programs),
+            batteryKWh.map { "\($0)" } ?? "\\N", array(groups), array(programs), electricalSource,
         ]
         return fields.joined(separator: "\t") + "\n"
     }

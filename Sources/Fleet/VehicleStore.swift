@@ -31,7 +31,7 @@ public struct VehicleStore: Sendable {
 
     static let selectColumns = """
         SELECT v.id, v.vendor, v.vendor_vehicle_id, v.account_id, v.make, v.model, v.year, v.country, v.voltage, v.phases,
-               v.min_amps, v.max_amps, v.battery_kwh, v.status, v.created_at, v.updated_at,
+               v.min_amps, v.max_amps, v.battery_kwh, v.electrical_source, v.status, v.created_at, v.updated_at,
                COALESCE((SELECT array_agg(g.group_name ORDER BY g.group_name) FROM vehicle_groups g WHERE g.vehicle_id = v.id), '{}') AS groups,
                COALESCE((SELECT array_agg(p.program_id ORDER BY p.program_id) FROM vehicle_programs p WHERE p.vehicle_id = v.id), '{}') AS programs,
                (dp.vehicle_id IS NOT NULL) AS has_preferences, dp.min_soc, to_char(dp.departure_time, 'HH24:MI') AS departure_time,
@@ -56,7 +56,7 @@ public struct VehicleStore: Sendable {
             country: try row.decode(String.self, column: "country"), voltage: try row.decode(Int.self, column: "voltage"),
             phases: try row.decode(Int.self, column: "phases"), minAmps: try row.decode(Int.self, column: "min_amps"),
             maxAmps: try row.decode(Int.self, column: "max_amps"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
-            status: try row.decode(String.self, column: "status"), groups: try row.decode([String].self, column: "groups"),
+            electricalSource: try row.decode(String.self, column: "electrical_source"), status: try row.decode(String.self, column: "status"), groups: try row.decode([String].self, column: "groups"),
             programs: try row.decode([String].self, column: "programs"), preferences: preferences,
             createdAt: try row.decode(Date.self, column: "created_at"), updatedAt: try row.decode(Date.self, column: "updated_at"))
     }
@@ -98,10 +98,10 @@ public struct VehicleStore: Sendable {
                 row = try await connection.query(
                     """
                     INSERT INTO vehicles (vendor, vendor_vehicle_id, account_id, make, model, year, country, voltage, phases,
-                                          min_amps, max_amps, battery_kwh)
+                                          min_amps, max_amps, battery_kwh, electrical_source)
                     VALUES (\(draft.vendor), \(draft.vendorVehicleID), \(draft.accountID), \(draft.make), \(draft.model),
                             \(draft.year), \(draft.country), \(draft.voltage), \(draft.phases), \(draft.minAmps), \(draft.maxAmps),
-                            \(draft.batteryKWh))
+                            \(draft.batteryKWh), \(draft.electricalSource))
                     RETURNING id
                     """
                 ).first!
@@ -144,6 +144,9 @@ public struct VehicleStore: Sendable {
         public var groups: [String]?
         public var programs: [String]?
         public init() {}
+
+        /// The operator states an electrical fact: the vehicle's facts become theirs (`operator`).
+        var setsElectricalFacts: Bool { voltage != nil || phases != nil || maxAmps != nil }
     }
 
     public func update(_ id: UUID, _ patch: Patch) async throws -> Vehicle? {
@@ -164,6 +167,7 @@ public struct VehicleStore: Sendable {
                     year = COALESCE(\(patch.year), year), country = COALESCE(\(patch.country), country),
                     voltage = COALESCE(\(patch.voltage), voltage), phases = COALESCE(\(patch.phases), phases),
                     min_amps = \(minAmps), max_amps = \(maxAmps), battery_kwh = COALESCE(\(patch.batteryKWh), battery_kwh),
+                    electrical_source = CASE WHEN \(patch.setsElectricalFacts) THEN 'operator' ELSE electrical_source END,
                     updated_at = now()
                 WHERE id = \(id)
                 """)
@@ -303,11 +307,11 @@ public struct VehicleStore: Sendable {
                     id uuid NOT NULL DEFAULT gen_random_uuid(), row_no integer NOT NULL, vendor text NOT NULL, vendor_vehicle_id text NOT NULL, account_id uuid,
                     make text, model text, year integer, country text NOT NULL, voltage integer NOT NULL,
                     phases integer NOT NULL, min_amps integer NOT NULL, max_amps integer NOT NULL,
-                    battery_kwh double precision, groups text[] NOT NULL, programs text[] NOT NULL
+                    battery_kwh double precision, groups text[] NOT NULL, programs text[] NOT NULL, electrical_source text NOT NULL
                 ) ON COMMIT DROP
                 """)
             try await connection.copyIn(
-                "COPY vehicle_import (row_no, \(VehicleDraft.columns.joined(separator: ", "))) FROM STDIN", chunks: chunks)
+                "COPY vehicle_import (row_no, \(VehicleDraft.copyColumns.joined(separator: ", "))) FROM STDIN", chunks: chunks)
             let copied = ContinuousClock.now
             try await connection.execute("ANALYZE vehicle_import")
             var problems: [RowRejection] = []
@@ -347,9 +351,9 @@ public struct VehicleStore: Sendable {
                 imported = try await connection.execute(
                     """
                     INSERT INTO vehicles (id, vendor, vendor_vehicle_id, account_id, make, model, year, country, voltage,
-                                          phases, min_amps, max_amps, battery_kwh)
+                                          phases, min_amps, max_amps, battery_kwh, electrical_source)
                     SELECT id, vendor, vendor_vehicle_id, account_id, make, model, year, country, voltage, phases, min_amps,
-                           max_amps, battery_kwh
+                           max_amps, battery_kwh, electrical_source
                     FROM vehicle_import ORDER BY row_no
                     """) ?? 0
             } catch let error as PostgresError where error.isUniqueViolation {

@@ -9,9 +9,11 @@ extension Planner {
         var eligibility: Eligibility
         /// Known pre-curtailment draw, in kW (0 when not charging or unknown).
         var baselineKW: Double
-        /// The draw counted against a capacity limit, in kW: the known draw, else the vehicle's maximum when it
-        /// is (or may be) charging, else 0.
+        /// The draw counted against a capacity limit, in kW: the power read, else a bound on it when the vehicle
+        /// is (or may be) charging (``VehicleSnapshot/budgetKW(amps:policy:)`` at its amps or maximum), else 0.
         var assumedDrawKW: Double
+        /// The kW per amp a capacity limit budgets (``VehicleSnapshot/budgetKW(amps:policy:)`` for one amp).
+        var budgetKWPerAmp: Double
         /// Ineligible only because its plugged-in or charging state is unknown: every other rule passes, so a
         /// read of its state (the reconciler's capture) is all that decides whether it takes part.
         var eligibleIfCharging: Bool
@@ -59,7 +61,11 @@ extension Planner {
         {
             charging = false  // it would have finished by now without Curtail
         }
-        let knownKW = uncurtailed.powerKW ?? uncurtailed.amps.map { vehicle.kW(amps: $0) }
+        // Two figures: the best estimate of the draw (the reported baseline), and a bound on it (what a capacity
+        // limit budgets). They differ only without a power reading and with unconfirmed electrical facts.
+        let readKW = uncurtailed.powerKW
+        let estimatedKW = readKW ?? uncurtailed.amps.map { vehicle.kW(amps: $0) }
+        let boundKW = readKW ?? vehicle.budgetKW(amps: uncurtailed.amps ?? vehicle.maxAmps, policy: policy)
         let maximumKW = vehicle.kW(amps: vehicle.maxAmps)
 
         let baselineKW: Double
@@ -67,12 +73,12 @@ extension Planner {
         if pluggedIn == false || charging == false {
             (baselineKW, assumedKW) = (0, 0)
         } else if charging == true {
-            baselineKW = knownKW ?? maximumKW
-            assumedKW = baselineKW
+            (baselineKW, assumedKW) = (estimatedKW ?? maximumKW, boundKW)
         } else {
-            baselineKW = knownKW ?? 0
-            assumedKW = knownKW ?? maximumKW
+            (baselineKW, assumedKW) = (estimatedKW ?? 0, boundKW)
         }
+        // The power the vehicle charges at, for departure checks: an overestimate would promise it time it lacks.
+        let chargingKW = estimatedKW ?? maximumKW
 
         let stateUnknown = pluggedIn == nil || charging == nil
         func reason(assumingCharging: Bool = false) -> Ineligibility? {
@@ -88,9 +94,9 @@ extension Planner {
             if let departure = preferences?.departure, departure > now {
                 if departure <= now.addingTimeInterval(policy.departureWindow) { return .departingSoon }
                 let limit = uncurtailed.chargeLimit ?? vehicle.telemetry.chargeLimit
-                if let soc, let limit, let battery = vehicle.batteryKWh, assumedKW > 0 {
+                if let soc, let limit, let battery = vehicle.batteryKWh, chargingKW > 0 {
                     let neededKWh = max(0, limit - soc) / 100 * battery
-                    let neededSeconds = neededKWh / assumedKW * 3600 * policy.departureChargeMargin
+                    let neededSeconds = neededKWh / chargingKW * 3600 * policy.departureChargeMargin
                     if curtailmentEnd.addingTimeInterval(neededSeconds) > departure {
                         return .chargeNeededBeforeDeparture
                     }
@@ -104,7 +110,7 @@ extension Planner {
         let eligibility = reason().map(Eligibility.ineligible) ?? .eligible
         return Assessment(
             vehicle: vehicle, preferences: preferences, capabilities: capabilities, eligibility: eligibility,
-            baselineKW: baselineKW, assumedDrawKW: assumedKW,
+            baselineKW: baselineKW, assumedDrawKW: assumedKW, budgetKWPerAmp: vehicle.budgetKW(amps: 1, policy: policy),
             eligibleIfCharging: stateUnknown && eligibility.reason == .unknownState && reason(assumingCharging: true) == nil)
     }
 }

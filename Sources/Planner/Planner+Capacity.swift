@@ -54,7 +54,7 @@ extension Planner {
             if capabilities.canSetAmps {
                 let vehicle = assessment.vehicle
                 let uncurtailed = vehicle.uncurtailed
-                let kWPerAmp = vehicle.kW(amps: 1)
+                let kWPerAmp = assessment.budgetKWPerAmp
                 let observedAmps =
                     uncurtailed.amps
                     ?? uncurtailed.powerKW.map { kWPerAmp > 0 ? Int(($0 / kWPerAmp).rounded(.up)) : vehicle.maxAmps }

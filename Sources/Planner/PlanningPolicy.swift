@@ -32,6 +32,11 @@ public struct PlanningPolicy: Sendable, Hashable {
     /// and leaves it alone if that read shows it is not charging, unplugged or asleep, so the event need not wait
     /// for a telemetry pass (docs/ARCHITECTURE.md, "Unknown state at a SIMPLE stop"). Defaults to `true`.
     public var confirmUnknownStateAtCapture: Bool
+    /// The kW per amp (per phase) budgeted for a vehicle whose electrical facts are unconfirmed
+    /// (``VehicleSnapshot/electricalFactsConfirmed``) and whose draw was not read: the most any common AC supply
+    /// gives, 230 V × 3 phases. With the default 32 A that bounds it at 22 kW, above a US 80 A single-phase car's
+    /// 19.2 kW. Used only where it keeps a capacity limit safe, never for the reported baseline. Defaults to `0.69`.
+    public var unconfirmedKWPerAmp: Double
 
     public init(
         departureWindow: TimeInterval = 60 * 60,
@@ -42,7 +47,8 @@ public struct PlanningPolicy: Sendable, Hashable {
         teslaMinimumAmps: Int = 5,
         smartcarTeslaAmmeter: Bool = false,
         gmStopMargin: Double = 2,
-        confirmUnknownStateAtCapture: Bool = true
+        confirmUnknownStateAtCapture: Bool = true,
+        unconfirmedKWPerAmp: Double = 0.69
     ) {
         self.departureWindow = departureWindow
         self.assumedCurtailment = assumedCurtailment
@@ -53,6 +59,7 @@ public struct PlanningPolicy: Sendable, Hashable {
         self.smartcarTeslaAmmeter = smartcarTeslaAmmeter
         self.gmStopMargin = gmStopMargin
         self.confirmUnknownStateAtCapture = confirmUnknownStateAtCapture
+        self.unconfirmedKWPerAmp = unconfirmedKWPerAmp
     }
 
     /// The depth for a `SIMPLE` level: the mapped one; else ``SimpleDepth/normal`` for levels ≤ 0 and

@@ -23,6 +23,9 @@ public struct VehicleSnapshot: Sendable, Hashable, Codable {
     public var maxAmps: Int
     /// Usable battery capacity, in kWh; `nil` when unknown.
     public var batteryKWh: Double?
+    /// `voltage`, `phases` and `maxAmps` are the vehicle's own (an operator's or the vendor's word), not defaults
+    /// nobody confirmed. Unconfirmed facts do not bound the draw: see ``budgetKW(amps:policy:)``.
+    public var electricalFactsConfirmed: Bool
     /// The latest telemetry.
     public var telemetry: VehicleTelemetry
     /// The telemetry captured just before Curtail first curtailed this vehicle in the current curtailment, or
@@ -32,7 +35,7 @@ public struct VehicleSnapshot: Sendable, Hashable, Codable {
     public init(
         id: String, vendor: Vendor, make: Make, countryCode: String? = nil, osMajorVersion: Int? = nil,
         voltage: Double, phases: Int, minAmps: Int, maxAmps: Int, batteryKWh: Double? = nil,
-        telemetry: VehicleTelemetry = VehicleTelemetry(), preCurtailment: VehicleTelemetry? = nil
+        electricalFactsConfirmed: Bool = true, telemetry: VehicleTelemetry = VehicleTelemetry(), preCurtailment: VehicleTelemetry? = nil
     ) {
         self.id = id
         self.vendor = vendor
@@ -44,6 +47,7 @@ public struct VehicleSnapshot: Sendable, Hashable, Codable {
         self.minAmps = minAmps
         self.maxAmps = maxAmps
         self.batteryKWh = batteryKWh
+        self.electricalFactsConfirmed = electricalFactsConfirmed
         self.telemetry = telemetry
         self.preCurtailment = preCurtailment
     }
@@ -51,6 +55,15 @@ public struct VehicleSnapshot: Sendable, Hashable, Codable {
     /// Power drawn at `amps` per phase, in kW: V × A × phases / 1000 (tesla-fleet.md §3, "To estimate kW").
     public func kW(amps: Int) -> Double {
         voltage * Double(amps) * Double(max(phases, 1)) / 1000
+    }
+
+    /// The most the vehicle may draw at `amps` per phase, in kW, for a capacity budget: ``kW(amps:)`` when the
+    /// electrical facts are confirmed; otherwise at least ``PlanningPolicy/unconfirmedKWPerAmp`` per amp, so a car
+    /// enrolled with the 240 V single-phase defaults that really charges on 230 V × 3 phases is not budgeted at a
+    /// third of its draw.
+    public func budgetKW(amps: Int, policy: PlanningPolicy) -> Double {
+        let registered = kW(amps: amps)
+        return electricalFactsConfirmed ? registered : max(registered, policy.unconfirmedKWPerAmp * Double(amps))
     }
 
     /// What the vehicle would do without Curtail: ``preCurtailment`` when set, else ``telemetry``.

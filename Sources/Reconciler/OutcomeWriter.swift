@@ -116,6 +116,7 @@ struct OutcomeWriter: Sendable {
                 next_sample_at = greatest(s.next_sample_at, now() + make_interval(secs => \(sampleSeconds)))
             FROM input i WHERE s.vehicle_id = i.vehicle_id AND s.lease_owner = \(processName)
             """)
+        try await ElectricalFacts.learn(from: batch.map { ($0.vehicleID, $0.state) }, pool: pool)
     }
 
     private static func writeSuccesses(_ batch: [Success], pool: PostgresPool, processName: String) async throws {

@@ -180,7 +180,7 @@ public final class ReconcilerWorker: Sendable {
             )
             SELECT c.vehicle_id::text AS vehicle_id, v.vendor, v.vendor_vehicle_id, v.account_id::text AS account_id,
                    coalesce(v.make, '') AS make, v.country, v.voltage, v.phases, v.min_amps, v.max_amps, v.battery_kwh,
-                   c.desired, c.applied, c.generation, c.desired_event_id, c.attempts, c.captured_at IS NOT NULL AS captured,
+                   v.electrical_source <> 'assumed' AS electrical_confirmed, c.desired, c.applied, c.generation, c.desired_event_id, c.attempts, c.captured_at IS NOT NULL AS captured,
                    c.prior_charging, c.prior_amps, c.prior_charge_limit, c.plugged_in, c.charging, c.amps, c.power_kw, c.soc, c.charge_limit,
                    extract(epoch FROM now() - c.sampled_at)::float8 AS telemetry_age
             FROM claimed c JOIN vehicles v ON v.id = c.vehicle_id
@@ -210,7 +210,7 @@ public final class ReconcilerWorker: Sendable {
                     countryCode: try row.decode(String.self, column: "country"), voltage: Double(try row.decode(Int.self, column: "voltage")),
                     phases: try row.decode(Int.self, column: "phases"), minAmps: try row.decode(Int.self, column: "min_amps"),
                     maxAmps: try row.decode(Int.self, column: "max_amps"), batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
-                    telemetry: telemetry),
+                    electricalFactsConfirmed: try row.decode(Bool.self, column: "electrical_confirmed"), telemetry: telemetry),
                 telemetryAge: try row.decode(Double?.self, column: "telemetry_age"), claimedAt: claimedAt)
         }
         // The claim found no persisted hold on these: holds this process learned earlier have ended or were lifted.

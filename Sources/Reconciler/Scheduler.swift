@@ -177,6 +177,16 @@ public struct Scheduler: Sendable {
                 let fleetPlan = Planner.plan(
                     request: request, vehicles: vehicles.map(\.snapshot), preferences: preferences, now: now,
                     policy: configuration.policy, until: event.interval.end, heldBack: heldBack)
+                if fleetPlan.shortfallKW > 0 {
+                    // Load Curtail may not shed (vendor rules, the control group, unconfirmed supplies budgeted at
+                    // their bound) exceeds the cap: every curtailable vehicle is at its deepest target.
+                    logger.warning(
+                        "capacity limit cannot be met",
+                        metadata: [
+                            "event_id": "\(event.id)", "interval": "\(event.interval.index)", "cap_kw": "\(fleetPlan.capKW ?? 0)",
+                            "shortfall_kw": "\(fleetPlan.shortfallKW)",
+                        ])
+                }
                 for vehiclePlan in fleetPlan.vehicles {
                     if let existing = perVehicle[vehiclePlan.vehicleID], !vehiclePlan.target.isMoreRestrictive(than: existing.target) { continue }
                     perVehicle[vehiclePlan.vehicleID] = vehiclePlan
@@ -293,7 +303,7 @@ public struct Scheduler: Sendable {
         let rows = try await connection.query(
             """
             SELECT v.id::text AS id, v.vendor, coalesce(v.make, '') AS make, v.country, v.voltage, v.phases, v.min_amps, v.max_amps,
-                   v.battery_kwh, s.plugged_in, s.charging, s.amps, s.power_kw, s.soc, s.charge_limit,
+                   v.battery_kwh, v.electrical_source <> 'assumed' AS electrical_confirmed, s.plugged_in, s.charging, s.amps, s.power_kw, s.soc, s.charge_limit,
                    s.captured_at IS NOT NULL AS captured, s.prior_charging, s.prior_amps, s.prior_power_kw, s.prior_charge_limit
             FROM vehicles v JOIN vehicle_states s ON s.vehicle_id = v.id
             WHERE v.status = 'active' AND (
@@ -322,7 +332,9 @@ public struct Scheduler: Sendable {
                     make: Make(rawValue: try row.decode(String.self, column: "make")), countryCode: try row.decode(String.self, column: "country"),
                     voltage: Double(try row.decode(Int.self, column: "voltage")), phases: try row.decode(Int.self, column: "phases"),
                     minAmps: try row.decode(Int.self, column: "min_amps"), maxAmps: try row.decode(Int.self, column: "max_amps"),
-                    batteryKWh: try row.decode(Double?.self, column: "battery_kwh"), telemetry: telemetry, preCurtailment: prior))
+                    batteryKWh: try row.decode(Double?.self, column: "battery_kwh"),
+                    electricalFactsConfirmed: try row.decode(Bool.self, column: "electrical_confirmed"), telemetry: telemetry,
+                    preCurtailment: prior))
         }
     }
 

@@ -133,7 +133,12 @@ struct EngineHarness {
     }
 
     /// Enrols every simulated account into `group` through the operator API, as a driver's consent would.
-    func enrollAll(group: String, operatorToken: String) async throws {
+    ///
+    /// A sync knows no Smartcar car's supply (Smartcar reports none), so with `smartcarSupplyFromDrivers` the operator
+    /// then sets each one's voltage, phases and max amps, as a driver's enrolment form would give them. Teslas are
+    /// left to the engine, which learns their supply from `vehicle_data`. Without it, Smartcar cars keep the
+    /// unconfirmed defaults and the planner budgets them at its conservative bound.
+    func enrollAll(group: String, operatorToken: String, smartcarSupplyFromDrivers: Bool = true) async throws {
         let accounts = try #require(try await call(.get, simBase + "/_sim/accounts", expect: 200) as? [[String: Any]])
         for account in accounts {
             let created = try #require(
@@ -144,6 +149,15 @@ struct EngineHarness {
                         "expires_at": account["expires_at"]!, "groups": [group], "external_id": account["id"]!,
                     ], expect: 201) as? [String: Any])
             try await call(.post, apiBase + "/v1/vendor-accounts/\(created["id"]!)/sync", token: operatorToken, json: [:], expect: 200)
+        }
+        guard smartcarSupplyFromDrivers else { return }
+        let simulated = try #require(try await call(.get, simBase + "/_sim/vehicles", expect: 200) as? [[String: Any]])
+        let supply = Dictionary(uniqueKeysWithValues: simulated.map { ($0["id"] as? String ?? "", $0) })
+        for row in try await app.pool.query("SELECT id::text AS id, vendor_vehicle_id FROM vehicles WHERE vendor = 'smartcar'") {
+            let car = try #require(supply[try row.decode(String.self, column: "vendor_vehicle_id")])
+            try await call(
+                .patch, apiBase + "/v1/vehicles/\(try row.decode(String.self, column: "id"))", token: operatorToken,
+                json: ["voltage": car["volts"]!, "phases": car["phases"]!, "max_amps": car["max_amps"]!], expect: 200)
         }
     }
 

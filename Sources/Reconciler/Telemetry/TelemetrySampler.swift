@@ -74,7 +74,8 @@ public final class TelemetrySampler: Sendable {
     /// One vehicle's charge state, read and waiting to be written.
     struct Sample: Sendable {
         let vehicleID: String
-        let state: ChargeState
+        /// The state read; `nil` when the vendor said the vehicle is asleep.
+        let state: ChargeState?
     }
 
     public func run() async {
@@ -177,7 +178,10 @@ public final class TelemetrySampler: Sendable {
             unwritten.withLock { $0.append(Sample(vehicleID: vehicle.vehicleID, state: state)) }
             metrics.increment("curtail_telemetry_samples_total", help: "Telemetry samples taken.", labels: .init([("vendor", vehicle.vendor.rawValue), ("outcome", "ok")]))
         } catch let error as VendorError {
-            // A sleeping car is not woken for telemetry (wakes are expensive); it is simply not sampled this time.
+            // A sleeping car is not woken for telemetry (wakes are expensive). Asleep says enough: a charging car is
+            // awake, so it is not charging (the capture reads it the same way), and a capacity limit need not budget
+            // it as a possible load.
+            if error.kind == .asleep { unwritten.withLock { $0.append(Sample(vehicleID: vehicle.vehicleID, state: nil)) } }
             if case .rateLimited(let retryAfter) = error.kind {
                 await holds.hold(after: error, vehicleID: vehicle.vehicleID, accountID: vehicle.accountID, retryAfter: retryAfter)
             }
@@ -208,8 +212,20 @@ public final class TelemetrySampler: Sendable {
         }
     }
 
-    /// Stores samples: the compact history rows and the latest values, in one statement.
-    func record(_ samples: [Sample]) async throws {
+    /// Stores samples: the compact history rows and the latest values in one statement, then any supply facts
+    /// they carry (``ElectricalFacts``). An asleep vehicle is recorded as not charging, keeping what else is known
+    /// (plugged in, SoC, limit); it adds no history row, as its read said nothing else.
+    func record(_ all: [Sample]) async throws {
+        let asleep = all.filter { $0.state == nil }.map(\.vehicleID)
+        if !asleep.isEmpty {
+            try await pool.execute(
+                """
+                UPDATE vehicle_states SET charging = false, amps = NULL, power_kw = 0, sampled_at = now(), sample_lease_until = NULL
+                WHERE vehicle_id = ANY(\(asleep)::uuid[])
+                """)
+        }
+        let samples = all.compactMap { sample in sample.state.map { (vehicleID: sample.vehicleID, state: $0) } }
+        guard !samples.isEmpty else { return }
         let rows = samples.map { TelemetryRow($0.state) }
         func text<T>(_ values: [T?]) -> [String] { values.map { $0.map { "\($0)" } ?? "" } }
         try await pool.execute(
@@ -234,5 +250,6 @@ public final class TelemetrySampler: Sendable {
                 soc = i.soc, charge_limit = i.charge_limit, sampled_at = now(), sample_lease_until = NULL
             FROM input i WHERE s.vehicle_id = i.vehicle_id
             """)
+        try await ElectricalFacts.learn(from: samples, pool: pool)
     }
 }
