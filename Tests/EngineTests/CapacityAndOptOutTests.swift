@@ -112,6 +112,47 @@ import Testing
         }
     }
 
+    /// A charging Tesla's `vehicle_data` carries its supply (charger_voltage, charger_phases,
+    /// charge_current_request_max): the registry learns it (`vendor`), replacing the unconfirmed defaults. An operator's
+    /// facts are never overruled, and a Tesla that is not charging (no voltage to read) stays as it was.
+    @Test func teslaReadings_TeachTheRegistryItsSupply_ButNeverOverruleAnOperator() async throws {
+        try await EngineHarness.with(vehicles: 40, seed: 11) { h in
+            let operatorToken = try await h.token([.fleetRead, .fleetWrite])
+            let utility = try await h.token([.readAll, .writePrograms, .writeEvents])
+            try await h.enrollAll(group: "learn", operatorToken: operatorToken)
+            let teslas = try #require(try await h.call(.get, h.simBase + "/_sim/vehicles", expect: 200) as? [[String: Any]])
+                .filter { $0["vendor"] as? String == "tesla" }
+            let charging = teslas.filter { $0["charging"] as? Bool == true }, idle = teslas.filter { $0["charging"] as? Bool == false }
+            try #require(charging.count >= 2 && !idle.isEmpty)
+            func row(_ vendorID: Any?) async throws -> (source: String, voltage: Int, phases: Int, maxAmps: Int) {
+                let r = try #require(
+                    try await h.app.pool.query(
+                        "SELECT electrical_source, voltage, phases, max_amps FROM vehicles WHERE vendor_vehicle_id = \(vendorID as? String ?? "")"
+                    ).first)
+                return (try r.decode(String.self, column: "electrical_source"), try r.decode(Int.self, column: "voltage"),
+                        try r.decode(Int.self, column: "phases"), try r.decode(Int.self, column: "max_amps"))
+            }
+            let keyed = try #require(
+                try await h.app.pool.query("SELECT id::text AS id FROM vehicles WHERE vendor_vehicle_id = \(charging[0]["id"] as? String ?? "")").first)
+            try await h.call(
+                .patch, h.apiBase + "/v1/vehicles/\(try keyed.decode(String.self, column: "id"))", token: operatorToken,
+                json: ["voltage": 208, "phases": 1, "max_amps": 24], expect: 200)
+            #expect(try await row(charging[1]["id"]).source == "assumed")
+
+            _ = try await h.postEvent(utilityToken: utility, group: "learn", payload: ["type": "IMPORT_CAPACITY_LIMIT", "values": [100_000]])
+            try await h.settle()
+
+            let operatorSet = try await row(charging[0]["id"])
+            #expect(operatorSet.source == "operator" && operatorSet.voltage == 208 && operatorSet.phases == 1 && operatorSet.maxAmps == 24)
+            for car in charging.dropFirst() {
+                let learned = try await row(car["id"])
+                #expect(learned.source == "vendor", "\(car["id"] ?? "")")
+                #expect(learned.voltage == car["volts"] as? Int && learned.phases == car["phases"] as? Int && learned.maxAmps == car["max_amps"] as? Int)
+            }
+            for car in idle { #expect(try await row(car["id"]).source == "assumed", "\(car["id"] ?? "")") }
+        }
+    }
+
     @Test func driverOptOut_RestoresThatVehicleWithinOneCycle() async throws {
         try await EngineHarness.with(vehicles: 40, seed: 9, restoreSpread: .seconds(600)) { h in
             let operatorToken = try await h.token([.fleetRead, .fleetWrite])

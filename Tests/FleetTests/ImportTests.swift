@@ -23,6 +23,13 @@ import Testing
             #expect(try await h.get("/v1/vehicles?program=p2").array.map { $0["vendor_vehicle_id"] as? String } == ["VIN0003"])
             let three = try await h.get("/v1/vehicles?group=east").array.first
             #expect(three?["phases"] as? Int == 3 && three?["voltage"] as? Int == 230 && three?["country"] as? String == "US")
+            // Rows that state a supply are the operator's word; JSON rows without one keep the unconfirmed defaults.
+            #expect(three?["electrical_source"] as? String == "operator")
+            let bare = try await h.request(
+                "POST", "/v1/vehicles/import", body: #"[{"vendor": "tesla", "vendor_vehicle_id": "VIN0004"}]"#, contentType: "application/json")
+            #expect(bare.status == 201, "\(bare.text)")
+            let four = try await h.get("/v1/vehicles?vendor=tesla").array.first { $0["vendor_vehicle_id"] as? String == "VIN0004" }
+            #expect(four?["electrical_source"] as? String == "assumed" && four?["voltage"] as? Int == 240)
         }
     }
 

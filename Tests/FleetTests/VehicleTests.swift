@@ -12,6 +12,7 @@ import Testing
             let vehicle = created.object
             #expect(vehicle["country"] as? String == "US" && vehicle["phases"] as? Int == 1 && vehicle["min_amps"] as? Int == 5)
             #expect(vehicle["groups"] as? [String] == ["east"] && vehicle["programs"] as? [String] == ["prog-1"])
+            #expect(vehicle["electrical_source"] as? String == "operator")
 
             let duplicate = try await h.request("POST", "/v1/vehicles", json: ["vendor": "smartcar", "vendor_vehicle_id": "sc-1"])
             #expect(duplicate.status == 409)
@@ -70,7 +71,11 @@ import Testing
 
     @Test func get_Patch_Delete() async throws {
         try await FleetHarness.with { h in
-            let id = try await h.createVehicle(["make": "Tesla", "max_amps": 32])
+            let id = try await h.createVehicle(["make": "Tesla"])
+            #expect(try await h.get("/v1/vehicles/\(id)").object["electrical_source"] as? String == "assumed")
+            // A PATCH that states no electrical fact leaves the facts unconfirmed.
+            let renamed = try await h.request("PATCH", "/v1/vehicles/\(id)", json: ["model": "Model 3"])
+            #expect(renamed.status == 200 && renamed.object["electrical_source"] as? String == "assumed")
             #expect(try await h.get("/v1/vehicles/\(UUID())").status == 404)
             #expect(try await h.get("/v1/vehicles/nope").status == 404)
 
@@ -78,6 +83,7 @@ import Testing
             #expect(patched.status == 200, "\(patched.text)")
             #expect(patched.object["max_amps"] as? Int == 48 && patched.object["phases"] as? Int == 3 && patched.object["make"] as? String == "Tesla")
             #expect(patched.object["groups"] as? [String] == ["a", "b"])
+            #expect(patched.object["electrical_source"] as? String == "operator")
 
             let before = try await h.get("/v1/vehicles/\(id)").text
             let failures: [(Any, Int, [String])] = [

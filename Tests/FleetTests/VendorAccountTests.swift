@@ -156,6 +156,8 @@ import Vendors
             let west = try await h.get("/v1/vehicles?group=pilot").array
             #expect(west.count == 3)
             #expect(west.allSatisfy { $0["account_id"] as? String == account && ($0["groups"] as? [String]) == ["pilot", "west"] })
+            // A vendor's listing says nothing of the supply: the defaults stay unconfirmed.
+            #expect(west.allSatisfy { $0["electrical_source"] as? String == "assumed" })
 
             fake.state.withLock { _ = $0.vehicles[access]?.removeLast() }
             let second = try await h.request("POST", "/v1/vendor-accounts/\(account)/sync")
