@@ -153,8 +153,8 @@ public struct ReportStore: Sendable {
                 ORDER BY vehicle_id, id DESC
             )
             SELECT p.vehicle_id::text AS vehicle_id, p.target, p.ineligible, p.planned_kw, v.battery_kwh,
-                   -- The schema's defaults (240 V, 1 phase, 32 A) mean "not known": no rated power then.
-                   CASE WHEN (v.voltage, v.phases, v.max_amps) = (240, 1, 32) THEN NULL
+                   -- Unconfirmed facts (the schema's defaults, migration 0008) mean "not known": no rated power then.
+                   CASE WHEN v.electrical_source = 'assumed' THEN NULL
                         ELSE (v.voltage * v.max_amps * v.phases) / 1000.0::float8 END AS nominal_kw,
                    (v.voltage * v.phases) / 1000.0::float8 AS kw_per_amp,
                    coalesce(s.prior_charge_limit::float8, s.charge_limit) AS charge_limit,
