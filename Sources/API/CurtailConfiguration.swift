@@ -14,6 +14,7 @@ import Foundation
 /// | `CURTAIL_RESTORE_SPREAD` | spread of restores at an event's end | `10m` |
 /// | `CURTAIL_TELEMETRY_INTERVAL` | sampling period during events | `60s` |
 /// | `CURTAIL_CONTROL_SHARE` | share of eligible vehicles held back per event as a control group (0 disables) | `0.05` |
+/// | `CURTAIL_PACING_SHARE` | this process's share of every vendor rate budget, in (0, 1]: `1/N` for N processes | `1` |
 /// | `CURTAIL_TOKEN_LIFETIME` | lifetime of issued bearer tokens | `1h` |
 /// | `CURTAIL_MIGRATIONS` | directory of `NNNN_name.sql` files | `migrations` |
 /// | `CURTAIL_DB_POOL_SIZE` | connections in this process's pool | `10` |
@@ -37,6 +38,10 @@ public struct CurtailConfiguration: Sendable {
     public var databasePoolSize: Int
     /// `CURTAIL_CONTROL_SHARE`: the share of eligible vehicles held back per event (see `ControlGroup`).
     public var controlShare: Double = 0.05
+    /// `CURTAIL_PACING_SHARE`: this process's share of every vendor rate budget (``PacingLimits/processShare``). The
+    /// token buckets live in each process, so N processes on one database each take `1/N` to stay within a vendor's
+    /// limits together.
+    public var pacingShare: Double = 1
     /// VEN mode (`CURTAIL_VEN_*`), or `nil` when it is off.
     public var ven: VENConfiguration?
     /// `CURTAIL_WEBHOOK_ALLOW_NETWORKS`: where subscription callbacks may point (see ``WebhookDestinationPolicy``).
@@ -60,6 +65,8 @@ public struct CurtailConfiguration: Sendable {
         }
         let controlShare = Double(value("CURTAIL_CONTROL_SHARE") ?? "0.05") ?? -1
         guard (0...0.5).contains(controlShare) else { throw Invalid(description: "CURTAIL_CONTROL_SHARE must be a fraction in 0...0.5") }
+        let pacingShare = Double(value("CURTAIL_PACING_SHARE") ?? "1") ?? -1
+        guard pacingShare > 0 && pacingShare <= 1 else { throw Invalid(description: "CURTAIL_PACING_SHARE must be a fraction in (0, 1], e.g. 0.5 for two processes") }
         let poolSize = Int(value("CURTAIL_DB_POOL_SIZE") ?? "10") ?? 0
         guard (1...200).contains(poolSize) else { throw Invalid(description: "CURTAIL_DB_POOL_SIZE must be 1...200") }
         let cert = value("CURTAIL_TLS_CERT"), key = value("CURTAIL_TLS_KEY")
@@ -83,6 +90,7 @@ public struct CurtailConfiguration: Sendable {
             databasePoolSize: poolSize, controlShare: controlShare)
         configuration.ven = ven
         configuration.webhookPolicy = webhookPolicy
+        configuration.pacingShare = pacingShare
         return configuration
     }
 

@@ -9,7 +9,9 @@ import Vendors
 extension CurtailApplication {
     /// Runs the engine until the task is cancelled: the scheduler (desired state), the reconciler workers (vendor
     /// commands), the telemetry sampler and the report publisher. Every Curtail process runs all three; they share work through PostgreSQL.
-    public func runEngine(pacing: PacingLimits = PacingLimits()) async {
+    /// `pacing` defaults to the documented vendor budgets at this process's ``CurtailConfiguration/pacingShare``.
+    public func runEngine(pacing: PacingLimits? = nil) async {
+        let pacing = pacing ?? PacingLimits(processShare: configuration.pacingShare)
         let box = configuration.secretKeyHex.flatMap { try? SecretBox(hexKey: $0) }
         let accounts = VendorAccountStore(pool: pool, box: box, logger: logger)
         let pool = self.pool
