@@ -116,8 +116,11 @@ samples = int(sql("SELECT count(*) FROM telemetry_samples")) - int(sql(
 mixed = int(sql("""SELECT count(*) FROM (SELECT vehicle_id, split_part(command_key, ':', 2) AS generation
                    FROM vehicle_commands GROUP BY 1, 2 HAVING count(DISTINCT process) > 1) mixed"""))
 unreachable = int(sql("SELECT count(*) FROM vehicle_states WHERE unreachable OR blocked_generation = generation"))
-sim = {v["id"]: v for v in call("GET", SIM + "/_sim/vehicles")}
+# Recorded stops first, the simulator after: a stop is recorded once the vendor answered, so every vehicle in this
+# list was stopped before the snapshot. (The other order counted stops recorded between the two reads, e.g. GM cars
+# planned late, once a sample gave their SoC, as "stopped but still charging".)
 wrong = sql("SELECT v.vendor_vehicle_id FROM vehicle_states s JOIN vehicles v ON v.id = s.vehicle_id WHERE s.applied = 'stopped' AND s.prior_charging").split()
+sim = {v["id"]: v for v in call("GET", SIM + "/_sim/vehicles")}
 still_charging = [vid for vid in wrong if vid and sim.get(vid, {}).get("charging")]
 # Found idle at capture (applied with nothing to restore) but charging now: it started since (a schedule, a driver);
 # the sampler sees it within an interval and the next pass plans it like any newly charging vehicle.
