@@ -40,7 +40,7 @@ extension CurtailApplication {
             group.addTask { await scheduler.run() }
             group.addTask { await reconciler.run() }
             group.addTask { await sampler.run() }
-            group.addTask { await ReportPublisher(pool: pool, metrics: metrics).run() }
+            group.addTask { await ReportPublisher(pool: pool, metrics: metrics, commandsFirst: { reconciler.vehiclesInFlight > 1024 }).run() }
         }
     }
 }
