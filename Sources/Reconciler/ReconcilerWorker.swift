@@ -104,7 +104,7 @@ public final class ReconcilerWorker: Sendable {
 
     /// Works the queue until cancelled. Wakes on `NOTIFY curtail_reconcile` and polls every second for retries.
     public func run() async {
-        let wake = try? await pool.listen(channel: Scheduler.wakeChannel)
+        let wake = WakeSignal(try? await pool.listen(channel: Scheduler.wakeChannel))
         await withDiscardingTaskGroup { group in
             // A claim whose answer was lost with the connection may have leased vehicles nobody here works on.
             var leasesMayBeOrphaned = false
@@ -135,7 +135,7 @@ public final class ReconcilerWorker: Sendable {
                 if claimed.count == configuration.batchSize {
                     await Task.yield()
                 } else if claimed.isEmpty {
-                    await Scheduler.sleep(for: .seconds(1), orUntilAnyOf: wake)
+                    await wake.wait(timeout: .seconds(1))
                 } else {
                     try? await Task.sleep(for: .milliseconds(50))
                 }

@@ -69,7 +69,7 @@ public struct Scheduler: Sendable {
     /// Runs passes until cancelled: at every interval boundary, on every event change (NOTIFY), and at least every
     /// ``Configuration/period``.
     public func run() async {
-        let changes = try? await pool.listen(channel: Self.eventsChannel)
+        let changes = WakeSignal(try? await pool.listen(channel: Self.eventsChannel))
         var nextBoundary: Date?
         while !Task.isCancelled {
             do {
@@ -85,25 +85,7 @@ public struct Scheduler: Sendable {
                 let untilBoundary = nextBoundary.timeIntervalSinceNow
                 if untilBoundary < Double(wait.components.seconds) { wait = .milliseconds(Int64(max(0, untilBoundary) * 1000) + 5) }
             }
-            await Self.sleep(for: wait, orUntilAnyOf: changes)
-        }
-    }
-
-    /// Sleeps for `duration`, or until the stream yields.
-    static func sleep(for duration: Duration, orUntilAnyOf stream: AsyncStream<PostgresNotification>?) async {
-        guard let stream else {
-            try? await Task.sleep(for: duration)
-            return
-        }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: duration) }
-            group.addTask {
-                for await _ in stream { return }
-                // The stream ended (its connection dropped): wait out the period instead of spinning.
-                try? await Task.sleep(for: duration)
-            }
-            await group.next()
-            group.cancelAll()
+            await changes.wait(timeout: wait)
         }
     }
 
