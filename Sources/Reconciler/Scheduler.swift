@@ -100,13 +100,10 @@ public struct Scheduler: Sendable {
             }
             return try await plan(on: connection, now: now)
         }
-        // The record of who each interval targeted, and the marks for telemetry, are written after the desired
-        // state is committed: the reconciler starts on the vehicles meanwhile (at 100,000 vehicles these took 2 s),
-        // and the sampler then skips the vehicles about to be commanded (their capture reads them). If the process
-        // dies in between, the next pass writes them; both are idempotent.
-        guard summary.ran else { return summary }
+        // The record of who each interval targeted is written after the desired state is committed: the reconciler
+        // starts on the vehicles meanwhile (at 100,000 vehicles the upsert took seconds). If the process dies in
+        // between, the next pass writes it; the upsert is idempotent.
         for intervalPlan in intervalPlans { try await recordIntervalPlan(intervalPlan) }
-        try await pool.withConnection { connection in try await markForSampling(now: now, on: connection) }
         return summary
     }
 
@@ -155,6 +152,8 @@ public struct Scheduler: Sendable {
                 logger.error("stored event cannot be planned", metadata: ["event_id": "\(id)"])
             }
         }
+
+        try await markForSampling(now: now, on: connection)
 
         var decisions: [String: [Decision]] = [:]
         var intervalPlans: [IntervalPlan] = []
