@@ -62,7 +62,20 @@ crash_times = sorted(random.uniform(2, 25) for _ in range(3)) if crash else []
 
 def crash_and_restart():
     """kill -9 the first server and start a new one on its port (a new pid, so a new process name in leases)."""
-    os.kill(int(pids[0]), signal.SIGKILL)
+    victim = int(pids[0])
+    try:
+        os.kill(victim, signal.SIGKILL)
+    except ProcessLookupError:
+        print(f"  server {victim} had already exited before this kill: see {logs}/curtail-{18281 + OFFSET}.log")
+    # Its listening socket is closed only once it has died: wait for that (a zombie holds no sockets), or the new
+    # process's bind can fail with "Address already in use" on a loaded machine.
+    for _ in range(200):
+        try:
+            if open(f"/proc/{victim}/stat").read().split(") ")[-1].startswith("Z"):
+                break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
     port = 18281 + OFFSET
     env = dict(os.environ, CURTAIL_LISTEN=f"127.0.0.1:{port}")
     log = open(f"{logs}/curtail-{port}.log", "a")
