@@ -24,7 +24,8 @@ struct ElectricalFacts: Sendable, Equatable {
     }
 
     /// Records what `states` say about their vehicles' supply, in one statement; nothing when they say nothing.
-    /// A row is written only when a fact changed, so a fleet sampled every minute does not rewrite `vehicles`.
+    /// A row is written only when a fact changed (the voltage by more than 5 %), so a fleet sampled every minute
+    /// does not rewrite `vehicles`.
     static func learn(from states: [(vehicleID: String, state: ChargeState)], pool: PostgresPool) async throws {
         let facts = states.compactMap { ElectricalFacts(vehicleID: $0.vehicleID, $0.state) }
         guard !facts.isEmpty else { return }
@@ -35,7 +36,9 @@ struct ElectricalFacts: Sendable, Equatable {
             FROM unnest(\(facts.map(\.vehicleID))::uuid[], \(facts.map(\.voltage))::int[], \(facts.map(\.phases))::int[],
                         \(facts.map(\.maxAmps))::int[]) AS f(vehicle_id, voltage, phases, max_amps)
             WHERE v.id = f.vehicle_id AND v.electrical_source <> 'operator'
-              AND (v.electrical_source = 'assumed' OR (v.voltage, v.phases, v.max_amps) IS DISTINCT FROM (f.voltage, f.phases, greatest(f.max_amps, v.min_amps)))
+              AND (v.electrical_source = 'assumed' OR v.phases <> f.phases OR v.max_amps <> greatest(f.max_amps, v.min_amps)
+                   -- A measured voltage wanders by a few volts from reading to reading: only a real change is news.
+                   OR abs(v.voltage - f.voltage) > v.voltage * 0.05)
             """)
     }
 }
